@@ -1,0 +1,44 @@
+"""The provenance table of a cell or material: every value, its unit and its source."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from kion_sim.errors import UnknownNameError
+from kion_sim.parameters.catalog import Component, cell_names, load_cell, load_material, material_names
+
+
+def _rows(component: Component, group: str) -> list[dict]:
+    rows = [dict(component=component.name, group=group, key=q.key, value=q.value, unit=q.unit,
+                 provenance=q.provenance, source=q.source)
+            for q in component.quantities.values()]
+    for role, recipe in component.electrodes.items():
+        rows += [dict(component=component.name, group=role, key=q.key, value=q.value, unit=q.unit,
+                      provenance=q.provenance, source=q.source) for q in recipe.values()]
+    rows += [dict(component=component.name, group=group, key=f"table: {t.name}",
+                  value=f"{t.path.name} ({len(t.x)} points)", unit=f"{t.x_label} -> {t.y_label}",
+                  provenance=t.provenance, source=t.source) for t in component.tables.values()]
+    return rows
+
+
+def provenance_table(name: str) -> pd.DataFrame:
+    """Every value of the cell or material ``name`` with unit, provenance and source.
+
+    For a cell, the rows of the materials it uses follow its own.
+
+    Examples
+    --------
+    >>> table = provenance_table("soft_carbon_900C")
+    >>> set(table["provenance"]) <= {"literature", "reported", "fitted", "estimate"}
+    True
+    """
+    if name in cell_names():
+        cell = load_cell(name)
+        rows = _rows(cell, "cell")
+        for role, material_name in cell.references.items():
+            rows += _rows(load_material(material_name), role)
+    elif name in material_names():
+        rows = _rows(load_material(name), "material")
+    else:
+        raise UnknownNameError("cell or material", name, cell_names() + material_names())
+    return pd.DataFrame(rows)

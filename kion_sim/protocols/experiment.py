@@ -1,0 +1,75 @@
+"""Protocol + cell -> ``pybamm.Experiment``: specific currents become amperes, cut-offs are checked."""
+
+from __future__ import annotations
+
+import pybamm
+
+from kion_sim.errors import ProtocolError, UnknownNameError
+from kion_sim.parameters.assemble import CellParameters, voltage_window_V
+from kion_sim.protocols.language import MASS_BASES, Protocol, Step
+
+# A step with no stated duration gets this many times the time the whole window would take.
+_DURATION_SAFETY_FACTOR = 3.0
+
+
+def default_mass_basis(cell: CellParameters) -> str:
+    """Half cells: the working electrode. Full cells: the cathode, as K-ion papers usually do."""
+    return "working" if cell.is_half_cell else "cathode"
+
+
+def active_mass_g(cell: CellParameters, mass_basis: str | None = None) -> float:
+    """Active mass [g] that specific currents and capacities refer to."""
+    basis = mass_basis or default_mass_basis(cell)
+    if cell.is_half_cell:
+        if basis not in ("working", "anode", "cathode", "both"):
+            raise UnknownNameError("mass basis", basis, ["working"])
+        return cell.electrodes["working"].active_mass_g
+    if basis == "both":
+        return sum(design.active_mass_g for design in cell.electrodes.values())
+    if basis not in MASS_BASES:
+        raise UnknownNameError("mass basis", basis, MASS_BASES)
+    return cell.electrodes[basis].active_mass_g
+
+
+def check_cut_off(cell: CellParameters, step: Step) -> None:
+    """Raise if a step's voltage lies outside what the cell's OCPs can reach."""
+    if step.voltage_V is None:
+        return
+    low, high = voltage_window_V(cell.electrodes)
+    if not low < step.voltage_V < high:
+        raise ProtocolError(
+            f"step {step.text!r}: {step.voltage_V} V lies outside what cell {cell.name!r} can "
+            f"reach; valid voltages are between {low:.3f} V and {high:.3f} V"
+        )
+
+
+def _pybamm_step(step: Step, amps_per_unit: dict[str, float]):
+    if step.kind == "rest":
+        return pybamm.step.rest(duration=step.duration_s)
+    if step.kind == "hold":
+        termination = None
+        if step.until_current is not None:
+            termination = f"{step.until_current.value * amps_per_unit[step.until_current.unit]} A"
+        duration = step.duration_s or 24 * 3600.0
+        return pybamm.step.voltage(step.voltage_V, duration=duration, termination=termination)
+    amperes = step.current.value * amps_per_unit[step.current.unit]
+    duration = step.duration_s
+    if duration is None:  # long enough that only the voltage cut-off can end the step
+        hours_for_window = amps_per_unit["C"] / amperes  # nominal capacity holds the window
+        duration = max(_DURATION_SAFETY_FACTOR * hours_for_window * 3600.0, 600.0)
+    termination = f"{step.voltage_V} V" if step.voltage_V is not None else None
+    signed = amperes if step.kind == "discharge" else -amperes
+    return pybamm.step.current(signed, duration=duration, termination=termination,
+                               direction=step.kind)
+
+
+def to_experiment(protocol: Protocol, cell: CellParameters,
+                  mass_basis: str | None = None) -> pybamm.Experiment:
+    """Translate ``protocol`` into a PyBaMM experiment for ``cell``."""
+    for step in protocol.steps:
+        check_cut_off(cell, step)
+    nominal_Ah = cell.values["Nominal cell capacity [A.h]"]
+    amps_per_unit = {"A/g": active_mass_g(cell, mass_basis), "A": 1.0, "C": nominal_Ah}
+    cycles = [tuple(_pybamm_step(step, amps_per_unit) for step in cycle)
+              for cycle in protocol.cycles]
+    return pybamm.Experiment(cycles)

@@ -1,0 +1,165 @@
+"""A protocol language battery researchers already speak, in mass-specific units.
+
+Steps::
+
+    Discharge at 100 mA/g until 0.01 V      Charge at 0.5 A/g until 1.5 V
+    Discharge at 1 mA for 2 hours           Charge at C/5 until 4.0 V
+    Rest for 10 minutes                     Hold at 1.5 V until 10 mA/g
+
+A protocol is lines of steps; ``;`` separates steps in a line and ``(...) x N`` or
+``N x (...)`` repeats a cycle. Sign convention: *discharge* drives K+ into the working
+electrode of a half cell (potassiation of the soft carbon, or of K0.6CoO2) and out of the
+anode into the cathode of a full cell; *charge* is the reverse. Voltage falls on discharge.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, replace
+
+from kion_sim.errors import ProtocolError
+
+# Per gram of which active material a full-cell specific current is meant.
+MASS_BASES = ("anode", "cathode", "both")
+_CURRENT_UNITS = {"ma/g": 1e-3, "a/g": 1.0, "ma": 1e-3, "a": 1.0}  # -> A/g or A
+_TIME_UNITS = {"s": 1, "sec": 1, "second": 1, "min": 60, "minute": 60, "h": 3600, "hour": 3600}
+_NUMBER = r"(\d+(?:\.\d*)?(?:e[-+]?\d+)?|\.\d+(?:e[-+]?\d+)?)"
+_CURRENT = rf"(?:{_NUMBER}\s*(ma/g|a/g|ma|a)\b|(\d*(?:\.\d+)?)\s*c\b|c\s*/\s*{_NUMBER})"
+_TIME = rf"{_NUMBER}\s*(s|sec|seconds?|min|minutes?|h|hours?)"
+_STEP_PATTERNS = {
+    "current": re.compile(rf"^(discharge|charge)\s+at\s+{_CURRENT}\s+(?:until\s+{_NUMBER}\s*v|for\s+{_TIME})$"),
+    "rest": re.compile(rf"^rest\s+for\s+{_TIME}$"),
+    "hold": re.compile(rf"^hold\s+at\s+{_NUMBER}\s*v\s+(?:until\s+{_CURRENT}|for\s+{_TIME})$"),
+}
+_REPEAT = [re.compile(r"^\((.*)\)\s*[x*×]\s*(\d+)$"), re.compile(r"^(\d+)\s*[x*×]\s*\((.*)\)$")]
+_GRAMMAR = ("valid steps: 'Discharge|Charge at <I> until <V> V', 'Discharge|Charge at <I> for "
+            "<t> <s|min|h>', 'Rest for <t> <s|min|h>', 'Hold at <V> V until <I>'; <I> in "
+            "mA/g, A/g, mA, A or C-rate (2C, C/5); repeat with '(step; step) x N'")
+
+
+@dataclass(frozen=True)
+class Current:
+    """A current magnitude in one of: ``A/g`` (specific), ``A`` or ``C`` (C-rate)."""
+
+    value: float
+    unit: str
+
+    def to_amperes(self, active_mass_g: float, nominal_capacity_Ah: float) -> float:
+        if self.unit == "A/g":
+            return self.value * active_mass_g
+        if self.unit == "C":
+            return self.value * nominal_capacity_Ah
+        return self.value
+
+
+@dataclass(frozen=True)
+class Step:
+    """One step: ``kind`` is discharge, charge, rest or hold."""
+
+    kind: str
+    text: str
+    current: Current | None = None
+    voltage_V: float | None = None  # cut-off (current steps) or held voltage (hold)
+    duration_s: float | None = None
+    until_current: Current | None = None  # hold: stop when |I| falls below this
+
+
+@dataclass(frozen=True)
+class Protocol:
+    """Cycles of steps; ``cycles[i]`` is the list of steps of cycle ``i + 1``."""
+
+    cycles: tuple[tuple[Step, ...], ...]
+
+    @property
+    def steps(self) -> list[Step]:
+        return [step for cycle in self.cycles for step in cycle]
+
+    def repeated(self, times: int) -> Protocol:
+        if int(times) != times or times < 1:
+            raise ProtocolError(f"a protocol repeats a whole number >= 1 of times, got {times!r}")
+        return replace(self, cycles=self.cycles * int(times))
+
+    def __add__(self, other: Protocol) -> Protocol:
+        return Protocol(self.cycles + other.cycles)
+
+
+def _current(number: str | None, unit: str | None, c_multiple: str | None,
+             c_divisor: str | None) -> Current:
+    if c_divisor is not None:
+        value, unit_name = 1.0 / float(c_divisor), "C"
+    elif unit is None:
+        value, unit_name = float(c_multiple) if c_multiple else 1.0, "C"
+    else:
+        value = float(number) * _CURRENT_UNITS[unit]
+        unit_name = "A/g" if unit.endswith("/g") else "A"
+    if not value > 0:
+        raise ProtocolError(f"a current must be positive (the verb gives its sign), got {value}")
+    return Current(value, unit_name)
+
+
+def _seconds(number: str, unit: str) -> float:
+    seconds = float(number) * _TIME_UNITS[unit.rstrip("s") or "s"]
+    if not seconds > 0:
+        raise ProtocolError(f"a duration must be positive, got {number} {unit}")
+    return seconds
+
+
+def parse_step(text: str) -> Step:
+    """Parse one step, e.g. ``"Discharge at 100 mA/g until 0.01 V"``.
+
+    Examples
+    --------
+    >>> parse_step("Charge at 500 mA/g until 1.5 V").current
+    Current(value=0.5, unit='A/g')
+    """
+    clean = " ".join(text.strip().lower().split())
+    if match := _STEP_PATTERNS["current"].match(clean):
+        g = match.groups()
+        current = _current(*g[1:5])
+        duration = _seconds(g[6], g[7]) if g[6] else None
+        return Step(g[0], text.strip(), current, float(g[5]) if g[5] else None, duration)
+    if match := _STEP_PATTERNS["rest"].match(clean):
+        return Step("rest", text.strip(), duration_s=_seconds(*match.groups()))
+    if match := _STEP_PATTERNS["hold"].match(clean):
+        g = match.groups()
+        until = _current(*g[1:5]) if g[5] is None else None
+        duration = _seconds(g[5], g[6]) if g[5] else None
+        return Step("hold", text.strip(), voltage_V=float(g[0]), duration_s=duration,
+                    until_current=until)
+    raise ProtocolError(f"cannot read protocol step {text.strip()!r}; {_GRAMMAR}")
+
+
+def _parse_line(line: str) -> list[tuple[Step, ...]]:
+    for pattern in _REPEAT:
+        if match := pattern.match(line):
+            body, times = match.groups() if pattern is _REPEAT[0] else match.groups()[::-1]
+            cycle = tuple(parse_step(part) for part in body.split(";") if part.strip())
+            if not cycle:
+                raise ProtocolError(f"repeated cycle {line!r} holds no step; {_GRAMMAR}")
+            if int(times) < 1:
+                raise ProtocolError(f"repeat count must be >= 1 in {line!r}")
+            return [cycle] * int(times)
+    return [tuple(parse_step(part) for part in line.split(";") if part.strip())]
+
+
+def parse_protocol(text: str | list[str] | Protocol) -> Protocol:
+    """Parse a protocol: a string of lines (or a list of lines) of steps.
+
+    Each line is one cycle (its steps separated by ``;``) or a repeated cycle ``(...) x N``.
+
+    Examples
+    --------
+    >>> protocol = parse_protocol("(Discharge at 100 mA/g until 0.01 V; "
+    ...                           "Charge at 100 mA/g until 1.5 V) x 3")
+    >>> len(protocol.cycles), len(protocol.steps)
+    (3, 6)
+    """
+    if isinstance(text, Protocol):
+        return text
+    lines = text if isinstance(text, list) else text.replace("\r", "").split("\n")
+    if isinstance(text, list) and not all(isinstance(line, str) for line in text):
+        raise ProtocolError(f"a protocol is a string or a list of strings, got {text!r}")
+    cycles = [c for line in lines if line.strip() for c in _parse_line(line.strip()) if c]
+    if not cycles:
+        raise ProtocolError(f"empty protocol; {_GRAMMAR}")
+    return Protocol(tuple(cycles))

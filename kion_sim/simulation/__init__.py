@@ -1,0 +1,6 @@
+"""Runs a cell under a protocol: the only layer that solves."""
+
+from kion_sim.simulation.result import SimulationResult
+from kion_sim.simulation.runner import simulate
+
+__all__ = ["SimulationResult", "simulate"]

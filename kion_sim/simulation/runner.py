@@ -1,0 +1,152 @@
+"""Solve a cell under a protocol with PyBaMM's IDAKLU solver and tabulate it in mAh/g."""
+
+from __future__ import annotations
+
+import sys
+import time
+
+import numpy as np
+import pandas as pd
+import pybamm
+
+from kion_sim.errors import SimulationError
+from kion_sim.models.builder import build_model
+from kion_sim.parameters.assemble import CellParameters, cell_parameters
+from kion_sim.protocols.experiment import active_mass_g, default_mass_basis, to_experiment
+from kion_sim.protocols.language import Protocol, parse_protocol
+from kion_sim.simulation.result import SimulationResult
+
+_MAH_PER_AH = 1000.0
+
+
+class _RunWatcher(pybamm.callbacks.Callback):
+    """Collects what went wrong in an experiment and, if asked, prints cycle progress."""
+
+    def __init__(self, show_progress: bool):
+        self.show_progress, self.problem, self.started = show_progress, None, time.monotonic()
+
+    def on_cycle_start(self, logs):
+        if self.show_progress:
+            cycle, total = logs["cycle number"]
+            elapsed = time.monotonic() - self.started
+            left = elapsed / (cycle - 1) * (total - cycle + 1) if cycle > 1 else float("nan")
+            print(f"\rcycle {cycle}/{total}  {elapsed:6.0f} s elapsed  ~{left:5.0f} s left",
+                  end="", file=sys.stderr, flush=True)
+
+    def on_experiment_end(self, logs):
+        if self.show_progress:
+            print(file=sys.stderr)
+
+    def on_experiment_error(self, logs):
+        self.problem = f"the solver failed: {logs['error']}"
+
+    def on_experiment_infeasible_time(self, logs):
+        self.problem = "a step reached its time limit before its voltage cut-off"
+
+    def on_experiment_infeasible_event(self, logs):
+        self.problem = f"a step hit a model limit instead of its own end: {logs.get('termination')}"
+
+
+def _variables(cell: CellParameters) -> dict[str, str]:
+    """Column name -> PyBaMM variable, in K terms and per electrode role."""
+    columns = {"time_s": "Time [s]", "current_A": "Current [A]", "voltage_V": "Voltage [V]",
+               "K_in_particles_mol": "Total lithium in particles [mol]",
+               "K_in_electrolyte_mol": "Total lithium in electrolyte [mol]"}
+    for role, design in cell.electrodes.items():
+        columns[f"{role}_ocp_V"] = f"{design.slot} electrode bulk open-circuit potential [V]"
+    sei_slot = "positive" if cell.is_half_cell else "negative"
+    columns["K_lost_to_SEI_mol"] = f"Loss of lithium to {sei_slot} SEI [mol]"
+    return columns
+
+
+def _step_frames(solution, protocol: Protocol, cell: CellParameters, mass_g: float):
+    columns = _variables(cell)
+    series, rows = [], []
+    for cycle_index, cycle_solution in enumerate(solution.cycles, start=1):
+        for step_index, step_solution in enumerate(cycle_solution.steps, start=1):
+            kind = protocol.cycles[cycle_index - 1][step_index - 1].kind
+            data = {col: step_solution[var].entries for col, var in columns.items()
+                    if var in step_solution.all_models[0].variables}
+            frame = pd.DataFrame(data)
+            t, amps, volts = frame["time_s"].to_numpy(), frame["current_A"].to_numpy(), frame["voltage_V"].to_numpy()
+            charge_Ah = _cumulative(np.abs(amps), t) / 3600.0
+            energy_Wh = _cumulative(np.abs(amps * volts), t) / 3600.0
+            frame.insert(0, "step_kind", kind)
+            frame.insert(0, "step", step_index)
+            frame.insert(0, "cycle", cycle_index)
+            frame["current_mA_g"] = amps * _MAH_PER_AH / mass_g
+            frame["step_capacity_mAh_g"] = charge_Ah * _MAH_PER_AH / mass_g
+            series.append(frame)
+            rows.append(dict(cycle=cycle_index, step=step_index, kind=kind,
+                             duration_s=t[-1] - t[0], end_voltage_V=volts[-1],
+                             capacity_mAh_g=charge_Ah[-1] * _MAH_PER_AH / mass_g,
+                             energy_mWh_g=energy_Wh[-1] * _MAH_PER_AH / mass_g,
+                             K_lost_to_SEI_mol=frame.get("K_lost_to_SEI_mol", pd.Series([0.0])).iloc[-1]))
+    return pd.concat(series, ignore_index=True), pd.DataFrame(rows)
+
+
+def _cumulative(values: np.ndarray, t: np.ndarray) -> np.ndarray:
+    increments = 0.5 * (values[1:] + values[:-1]) * np.diff(t)
+    return np.concatenate([[0.0], np.cumsum(increments)])
+
+
+def simulate(cell: str | CellParameters, protocol: str | list[str] | Protocol,
+             model: str = "SPMe", mass_basis: str | None = None, degradation: bool = True,
+             show_progress: bool | None = None, parameter_updates: dict | None = None,
+             ) -> SimulationResult:
+    """Simulate ``cell`` under ``protocol`` and return capacities in mAh/g.
+
+    Parameters
+    ----------
+    cell : name of a cell (``kion-sim list``) or :class:`CellParameters`.
+    protocol : protocol text, e.g. ``"(Discharge at 100 mA/g until 0.01 V; Charge at 100 mA/g
+        until 1.5 V) x 5"``; see :mod:`kion_sim.protocols`.
+    model : ``"SPM"``, ``"SPMe"`` or ``"DFN"``.
+    mass_basis : full cells only: specific currents and capacities per gram of ``"anode"``,
+        ``"cathode"`` (default) or ``"both"`` active materials.
+    degradation : include SEI growth and its film resistance on the carbon.
+    show_progress : print cycle progress on stderr (default: for 10 cycles or more).
+    parameter_updates : PyBaMM parameter values to override (for sweeps and fits).
+
+    Raises
+    ------
+    SimulationError
+        If the solve fails; ``error.partial_result`` holds the cycles that finished.
+
+    Examples
+    --------
+    >>> result = simulate("soft_carbon_half_cell",
+    ...                   "Discharge at 100 mA/g until 0.01 V; Charge at 100 mA/g until 1.5 V",
+    ...                   model="SPM")
+    >>> bool(250 < result.steps["capacity_mAh_g"].iloc[1] < 400)
+    True
+    """
+    cell = cell_parameters(cell) if isinstance(cell, str) else cell
+    protocol = parse_protocol(protocol)
+    experiment = to_experiment(protocol, cell, mass_basis)
+    basis = mass_basis or default_mass_basis(cell)
+    mass_g = active_mass_g(cell, basis)
+    pybamm_model = build_model(model, cell, degradation)
+    values = cell.parameter_values()
+    if parameter_updates:
+        values.update(parameter_updates)
+    watcher = _RunWatcher(len(protocol.cycles) >= 10 if show_progress is None else show_progress)
+    simulation = pybamm.Simulation(pybamm_model, parameter_values=values, experiment=experiment,
+                                   solver=pybamm.IDAKLUSolver())
+    try:
+        solution = simulation.solve(callbacks=[watcher], calc_esoh=False)
+    except pybamm.SolverError as error:
+        raise SimulationError(
+            f"{cell.name} with {model} failed on its first step ({protocol.steps[0].text!r}): "
+            f"{error}. Try a smaller current, or check the step starts on the right side of "
+            f"its cut-off.") from error
+    timeseries, steps = _step_frames(solution, protocol, cell, mass_g)
+    result = SimulationResult(cell, model, protocol, basis, mass_g, timeseries, steps, solution,
+                              watcher.problem)
+    if watcher.problem is not None:
+        done = len(steps)
+        error = SimulationError(f"{cell.name} with {model}: {watcher.problem} after {done} of "
+                                f"{len(protocol.steps)} steps")
+        error.partial_result = result
+        raise error
+    return result
