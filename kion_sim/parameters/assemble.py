@@ -190,12 +190,21 @@ def _cell_values(cell: Component, area_m2: float, nominal_capacity_Ah: float) ->
     }
 
 
-def _window_capacity_Ah(design: ElectrodeDesign) -> float:
-    """Capacity held between the ends of the tabulated OCP, a nominal 1C basis."""
-    span = max(design.ocp.stoichiometry) - min(design.ocp.stoichiometry)
-    molar_density = design.max_concentration_mol_m3 * span
+def _capacity_Ah(design: ElectrodeDesign, sto_from: float, sto_to: float) -> float:
+    molar_density = design.max_concentration_mol_m3 * abs(sto_to - sto_from)
     volume = design.active_mass_g / (design.material.value("density [g.cm-3]") * 1e6)
     return molar_density * volume * FARADAY_C_MOL / 3600
+
+
+def _nominal_capacity_Ah(designs: dict[str, ElectrodeDesign]) -> float:
+    """The 1C basis: a half cell's whole OCP table; a full cell's K the cathode can give up."""
+    if "working" in designs:
+        sto = designs["working"].ocp.stoichiometry
+        return _capacity_Ah(designs["working"], min(sto), max(sto))
+    anode, cathode = designs["anode"], designs["cathode"]
+    extractable = _capacity_Ah(cathode, cathode.initial_stoichiometry, min(cathode.ocp.stoichiometry))
+    return min(extractable, _capacity_Ah(anode, min(anode.ocp.stoichiometry),
+                                         max(anode.ocp.stoichiometry)))
 
 
 @functools.cache
@@ -215,7 +224,7 @@ def cell_parameters(name: str) -> CellParameters:
     values.update(_electrolyte_values(electrolyte))
     if cell.kind == "half_cell":
         values.update(_metal_counter_values(load_material(cell.references["counter"]), c_e_ref))
-    nominal = min(_window_capacity_Ah(d) for d in designs.values())
+    nominal = _nominal_capacity_Ah(designs)
     values.update(_cell_values(cell, area_m2, nominal))
     # PyBaMM's own cut-offs sit just outside what the OCPs reach; protocol steps stop inside.
     low, high = voltage_window_V(designs)

@@ -70,6 +70,7 @@ class Component:
     references: dict[str, str] = field(default_factory=dict)
     electrodes: dict[str, dict[str, Quantity]] = field(default_factory=dict)
     citations: tuple[str, ...] = ()
+    protocol: dict[str, str] = field(default_factory=dict)
     path: Path | None = None
 
     def value(self, key: str) -> float:
@@ -152,7 +153,8 @@ def _read_component(path: Path) -> Component:
         for role, recipe in document.get("electrodes", {}).items()
     }
     return Component(header["name"], header["kind"], header["label"], quantities, tables,
-                     references, electrodes, tuple(header.get("citations", ())), path)
+                     references, electrodes, tuple(header.get("citations", ())),
+                     dict(document.get("protocol", {})), path)
 
 
 @functools.cache

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pybamm
 
-from kion_sim.errors import ProtocolError, UnknownNameError
+from kion_sim.errors import ProtocolError, UnknownNameError, require_positive
 from kion_sim.parameters.assemble import CellParameters, voltage_window_V
+from kion_sim.parameters.catalog import load_cell
 from kion_sim.protocols.language import MASS_BASES, Protocol, Step
 
 # A step with no stated duration gets this many times the time the whole window would take.
@@ -73,3 +74,23 @@ def to_experiment(protocol: Protocol, cell: CellParameters,
     cycles = [tuple(_pybamm_step(step, amps_per_unit) for step in cycle)
               for cycle in protocol.cycles]
     return pybamm.Experiment(cycles)
+
+
+def galvanostatic_cycles(cell: CellParameters, current_density_mA_g: float, cycles: int = 1,
+                         lower_V: float | None = None, upper_V: float | None = None) -> str:
+    """The cell's standard cycle at one specific current, as protocol text.
+
+    The first step (discharge for an anode half cell, charge for a cathode half cell or a full
+    cell) and the default window come from the cell's parameter file.
+    """
+    require_positive("current density", current_density_mA_g, "mA/g")
+    spec = load_cell(cell.name)
+    lower = spec.value("default lower voltage cut-off [V]") if lower_V is None else lower_V
+    upper = spec.value("default upper voltage cut-off [V]") if upper_V is None else upper_V
+    if not lower < upper:
+        raise ProtocolError(f"lower cut-off {lower} V must lie below upper cut-off {upper} V")
+    down = f"Discharge at {current_density_mA_g:g} mA/g until {lower:g} V"
+    up = f"Charge at {current_density_mA_g:g} mA/g until {upper:g} V"
+    first = spec.protocol.get("first_step", "discharge")
+    steps = f"{down}; {up}" if first == "discharge" else f"{up}; {down}"
+    return f"({steps}) x {int(cycles)}"

@@ -25,11 +25,12 @@ _CURRENT_UNITS = {"ma/g": 1e-3, "a/g": 1.0, "ma": 1e-3, "a": 1.0}  # -> A/g or A
 _TIME_UNITS = {"s": 1, "sec": 1, "second": 1, "min": 60, "minute": 60, "h": 3600, "hour": 3600}
 _NUMBER = r"(\d+(?:\.\d*)?(?:e[-+]?\d+)?|\.\d+(?:e[-+]?\d+)?)"
 _CURRENT = rf"(?:{_NUMBER}\s*(ma/g|a/g|ma|a)\b|(\d*(?:\.\d+)?)\s*c\b|c\s*/\s*{_NUMBER})"
+_VOLTAGE = rf"(-?(?:{_NUMBER[1:-1]}))"
 _TIME = rf"{_NUMBER}\s*(s|sec|seconds?|min|minutes?|h|hours?)"
 _STEP_PATTERNS = {
-    "current": re.compile(rf"^(discharge|charge)\s+at\s+{_CURRENT}\s+(?:until\s+{_NUMBER}\s*v|for\s+{_TIME})$"),
+    "current": re.compile(rf"^(discharge|charge)\s+at\s+{_CURRENT}\s+(?:until\s+{_VOLTAGE}\s*v|for\s+{_TIME})$"),
     "rest": re.compile(rf"^rest\s+for\s+{_TIME}$"),
-    "hold": re.compile(rf"^hold\s+at\s+{_NUMBER}\s*v\s+(?:until\s+{_CURRENT}|for\s+{_TIME})$"),
+    "hold": re.compile(rf"^hold\s+at\s+{_VOLTAGE}\s*v\s+(?:until\s+{_CURRENT}|for\s+{_TIME})$"),
 }
 _REPEAT = [re.compile(r"^\((.*)\)\s*[x*×]\s*(\d+)$"), re.compile(r"^(\d+)\s*[x*×]\s*\((.*)\)$")]
 _GRAMMAR = ("valid steps: 'Discharge|Charge at <I> until <V> V', 'Discharge|Charge at <I> for "

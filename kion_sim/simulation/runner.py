@@ -29,8 +29,8 @@ class _RunWatcher(pybamm.callbacks.Callback):
         if self.show_progress:
             cycle, total = logs["cycle number"]
             elapsed = time.monotonic() - self.started
-            left = elapsed / (cycle - 1) * (total - cycle + 1) if cycle > 1 else float("nan")
-            print(f"\rcycle {cycle}/{total}  {elapsed:6.0f} s elapsed  ~{left:5.0f} s left",
+            left = f"~{elapsed / (cycle - 1) * (total - cycle + 1):.0f} s" if cycle > 1 else "?"
+            print(f"\rcycle {cycle}/{total}  {elapsed:.0f} s elapsed, {left} left   ",
                   end="", file=sys.stderr, flush=True)
 
     def on_experiment_end(self, logs):

@@ -1,0 +1,61 @@
+"""Per-cycle numbers computed from the step table (PyBaMM's summary assumes a full cell).
+
+Coulombic efficiency is what came out over what went in within one cycle: the second current
+direction's capacity over the first's. A soft-carbon half cell starts with discharge
+(potassiation), so its CE is depotassiation/potassiation; a full cell starts with charge.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from kion_sim.errors import InvalidInputError
+
+
+def cycle_summary(steps: pd.DataFrame) -> pd.DataFrame:
+    """One row per cycle: discharge and charge capacity [mAh/g], CE [%], energies [mWh/g].
+
+    Examples
+    --------
+    >>> steps = pd.DataFrame(dict(cycle=[1, 1], kind=["discharge", "charge"],
+    ...                           capacity_mAh_g=[400.0, 300.0], energy_mWh_g=[100.0, 120.0]))
+    >>> float(cycle_summary(steps)["coulombic_efficiency_pct"].iloc[0])
+    75.0
+    """
+    rows = []
+    for cycle, group in steps.groupby("cycle", sort=True):
+        current_steps = group[group["kind"].isin(["discharge", "charge"])]
+        totals = {kind: current_steps.loc[current_steps["kind"] == kind] for kind in
+                  ("discharge", "charge")}
+        row = {"cycle": int(cycle)}
+        for kind, part in totals.items():
+            row[f"{kind}_capacity_mAh_g"] = float(part["capacity_mAh_g"].sum())
+            row[f"{kind}_energy_mWh_g"] = float(part["energy_mWh_g"].sum())
+        first = current_steps["kind"].iloc[0] if len(current_steps) else None
+        second = {"discharge": "charge", "charge": "discharge"}.get(first)
+        into, out = (row.get(f"{first}_capacity_mAh_g"), row.get(f"{second}_capacity_mAh_g"))
+        row["coulombic_efficiency_pct"] = 100.0 * out / into if into and out else np.nan
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def capacity_retention(summary: pd.DataFrame, reference_cycle: int = 2,
+                       direction: str = "charge") -> pd.Series:
+    """Capacity of each cycle as % of ``reference_cycle`` (the field uses the 2nd cycle)."""
+    column = f"{direction}_capacity_mAh_g"
+    if column not in summary:
+        raise InvalidInputError(f"direction must be 'charge' or 'discharge', got {direction!r}")
+    reference = summary.loc[summary["cycle"] == reference_cycle, column]
+    if reference.empty or not reference.iloc[0] > 0:
+        raise InvalidInputError(
+            f"reference cycle {reference_cycle} has no {direction} capacity; cycles run: "
+            f"{summary['cycle'].min()}-{summary['cycle'].max()}")
+    return 100.0 * summary[column] / reference.iloc[0]
+
+
+def voltage_curves(timeseries: pd.DataFrame) -> pd.DataFrame:
+    """Voltage vs specific capacity of every current step (columns cycle, step, kind, ...)."""
+    current = timeseries[timeseries["step_kind"].isin(["discharge", "charge"])]
+    return current[["cycle", "step", "step_kind", "step_capacity_mAh_g", "voltage_V"]].rename(
+        columns={"step_capacity_mAh_g": "capacity_mAh_g"}).reset_index(drop=True)

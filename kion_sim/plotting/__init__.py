@@ -1,0 +1,10 @@
+"""Matplotlib figures of results; each function returns the figure and can save it whole."""
+
+from kion_sim.plotting.figures import (
+    plot_cycle_performance,
+    plot_rate_capability,
+    plot_voltage_curves,
+    save_figure,
+)
+
+__all__ = ["plot_cycle_performance", "plot_rate_capability", "plot_voltage_curves", "save_figure"]

@@ -1,0 +1,76 @@
+"""Figures a battery researcher reads first: voltage vs mAh/g, rate capability, cycling."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")  # figures go to files; no screen is assumed
+import matplotlib.pyplot as plt  # noqa: E402
+import pandas as pd  # noqa: E402
+
+from kion_sim.analysis.cycles import voltage_curves  # noqa: E402
+
+
+def plot_voltage_curves(timeseries: pd.DataFrame, title: str = "", max_cycles: int = 12):
+    """Voltage vs specific capacity of each step, coloured by cycle."""
+    curves = voltage_curves(timeseries)
+    cycles = sorted(curves["cycle"].unique())
+    shown = cycles if len(cycles) <= max_cycles else cycles[:: max(1, len(cycles) // max_cycles)]
+    colours = plt.get_cmap("viridis")
+    fig, ax = plt.subplots(figsize=(6, 4.2))
+    for index, cycle in enumerate(shown):
+        colour = colours(index / max(1, len(shown) - 1))
+        for _, step in curves[curves["cycle"] == cycle].groupby("step"):
+            ax.plot(step["capacity_mAh_g"], step["voltage_V"], color=colour, lw=1.2,
+                    label=f"cycle {cycle}" if step["step"].iloc[0] == 1 else None)
+    ax.set(xlabel="Specific capacity [mAh/g]", ylabel="Voltage [V]", title=title)
+    ax.legend(fontsize=7, ncol=2)
+    fig.tight_layout()
+    return fig
+
+
+def plot_rate_capability(table: pd.DataFrame, title: str = ""):
+    """Charge and discharge capacity vs specific current (log axis)."""
+    fig, ax = plt.subplots(figsize=(5.5, 4))
+    for kind, marker in (("discharge", "v"), ("charge", "^")):
+        ax.plot(table["current_density_mA_g"], table[f"{kind}_capacity_mAh_g"], marker=marker,
+                label=kind)
+    ax.set_xscale("log")
+    ax.set(xlabel="Specific current [mA/g]", ylabel="Specific capacity [mAh/g]", title=title)
+    ax.legend()
+    fig.tight_layout()
+    return fig
+
+
+def plot_cycle_performance(summary: pd.DataFrame, title: str = ""):
+    """Capacity and coulombic efficiency vs cycle number."""
+    fig, ax = plt.subplots(figsize=(6, 4))
+    ax.plot(summary["cycle"], summary["discharge_capacity_mAh_g"], "v-", ms=3, label="discharge")
+    ax.plot(summary["cycle"], summary["charge_capacity_mAh_g"], "^-", ms=3, label="charge")
+    ax.set(xlabel="Cycle", ylabel="Specific capacity [mAh/g]", title=title)
+    efficiency = ax.twinx()
+    efficiency.plot(summary["cycle"], summary["coulombic_efficiency_pct"], "o", ms=3,
+                    color="tab:red", label="CE")
+    efficiency.set_ylabel("Coulombic efficiency [%]", color="tab:red")
+    ax.legend(loc="lower left")
+    fig.tight_layout()
+    return fig
+
+
+def save_figure(fig, path: str | Path) -> Path:
+    """Write ``fig`` as PNG atomically: the file appears whole or not at all."""
+    path = Path(path)
+    handle, temporary = tempfile.mkstemp(suffix=".png", dir=path.parent)
+    os.close(handle)
+    try:
+        fig.savefig(temporary, dpi=150)
+        os.replace(temporary, path)
+    finally:
+        plt.close(fig)
+        if os.path.exists(temporary):
+            os.remove(temporary)
+    return path
