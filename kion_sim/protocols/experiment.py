@@ -11,6 +11,8 @@ from kion_sim.protocols.language import MASS_BASES, Protocol, Step
 
 # A step with no stated duration gets this many times the time the whole window would take.
 _DURATION_SAFETY_FACTOR = 3.0
+# Output points over the time a current step would take to sweep the whole OCP window.
+_POINTS_PER_WINDOW = 200
 
 
 def default_mass_basis(cell: CellParameters) -> str:
@@ -46,22 +48,24 @@ def check_cut_off(cell: CellParameters, step: Step) -> None:
 
 def _pybamm_step(step: Step, amps_per_unit: dict[str, float]):
     if step.kind == "rest":
-        return pybamm.step.rest(duration=step.duration_s)
+        return pybamm.step.rest(duration=step.duration_s, period=step.duration_s / 50)
     if step.kind == "hold":
         termination = None
         if step.until_current is not None:
             termination = f"{step.until_current.value * amps_per_unit[step.until_current.unit]} A"
         duration = step.duration_s or 24 * 3600.0
-        return pybamm.step.voltage(step.voltage_V, duration=duration, termination=termination)
+        return pybamm.step.voltage(step.voltage_V, duration=duration, termination=termination,
+                                   period=min(duration / 100, 60.0))
     amperes = step.current.value * amps_per_unit[step.current.unit]
+    seconds_for_window = amps_per_unit["C"] / amperes * 3600.0  # nominal capacity = window
     duration = step.duration_s
     if duration is None:  # long enough that only the voltage cut-off can end the step
-        hours_for_window = amps_per_unit["C"] / amperes  # nominal capacity holds the window
-        duration = max(_DURATION_SAFETY_FACTOR * hours_for_window * 3600.0, 600.0)
+        duration = max(_DURATION_SAFETY_FACTOR * seconds_for_window, 600.0)
     termination = f"{step.voltage_V} V" if step.voltage_V is not None else None
     signed = amperes if step.kind == "discharge" else -amperes
+    period = min(seconds_for_window, duration) / _POINTS_PER_WINDOW
     return pybamm.step.current(signed, duration=duration, termination=termination,
-                               direction=step.kind)
+                               direction=step.kind, period=period)
 
 
 def to_experiment(protocol: Protocol, cell: CellParameters,
