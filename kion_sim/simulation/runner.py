@@ -93,7 +93,7 @@ def _cumulative(values: np.ndarray, t: np.ndarray) -> np.ndarray:
 def simulate(cell: str | CellParameters, protocol: str | list[str] | Protocol,
              model: str = "SPMe", mass_basis: str | None = None, degradation: bool = True,
              show_progress: bool | None = None, parameter_updates: dict | None = None,
-             ) -> SimulationResult:
+             mesh_points: dict[str, int] | None = None) -> SimulationResult:
     """Simulate ``cell`` under ``protocol`` and return capacities in mAh/g.
 
     Parameters
@@ -107,6 +107,8 @@ def simulate(cell: str | CellParameters, protocol: str | list[str] | Protocol,
     degradation : include SEI growth and its film resistance on the carbon.
     show_progress : print cycle progress on stderr (default: for 10 cycles or more).
     parameter_updates : PyBaMM parameter values to override (for sweeps and fits).
+    mesh_points : PyBaMM ``var_pts`` overrides, e.g. ``{"r_p": 40}`` (the half cell's carbon
+        particle is ``r_p``: PyBaMM's positive slot).
 
     Raises
     ------
@@ -132,7 +134,7 @@ def simulate(cell: str | CellParameters, protocol: str | list[str] | Protocol,
         values.update(parameter_updates)
     watcher = _RunWatcher(len(protocol.cycles) >= 10 if show_progress is None else show_progress)
     simulation = pybamm.Simulation(pybamm_model, parameter_values=values, experiment=experiment,
-                                   solver=pybamm.IDAKLUSolver())
+                                   solver=pybamm.IDAKLUSolver(), var_pts=mesh_points)
     try:
         solution = simulation.solve(callbacks=[watcher], calc_esoh=False)
     except pybamm.SolverError as error:
