@@ -20,6 +20,9 @@ _MODEL_CLASSES = {
 # SEI on the carbon: solvent diffusion through the film limits growth (thickness ~ sqrt(t)),
 # and the film's ionic resistance adds to the carbon's overpotential.
 SEI_OPTIONS = {"SEI": "solvent-diffusion limited", "SEI film resistance": "distributed"}
+# Loss of active material in proportion to the K cycled through it: the large volume change
+# of K+ insertion in carbon isolates a little carbon every cycle.
+LAM_OPTION = "reaction-driven"
 
 
 def _normalise(name: str) -> str:
@@ -33,6 +36,11 @@ def _has_sei(cell: CellParameters) -> bool:
     return any(key.startswith("SEI ") for key in cell.values)
 
 
+def _lam_slots(cell: CellParameters) -> list[str]:
+    return [d.slot for d in cell.electrodes.values()
+            if "reaction-driven LAM factor [m3.mol-1]" in d.material.quantities]
+
+
 def model_options(cell: CellParameters, degradation: bool = True) -> dict:
     """PyBaMM options for ``cell``: the half-cell flag and, on carbon, the SEI submodels."""
     options: dict = {}
@@ -42,6 +50,11 @@ def model_options(cell: CellParameters, degradation: bool = True) -> dict:
         options.update(SEI_OPTIONS)
         if not cell.is_half_cell:  # the carbon is the negative electrode of the full cell
             options["SEI"] = (SEI_OPTIONS["SEI"], "none")
+    lam_slots = _lam_slots(cell)
+    if degradation and lam_slots:
+        options["loss of active material"] = (
+            LAM_OPTION if cell.is_half_cell else
+            tuple(LAM_OPTION if slot in lam_slots else "none" for slot in ("Negative", "Positive")))
     return options
 
 

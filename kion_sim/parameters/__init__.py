@@ -1,6 +1,11 @@
 """Parameter sets: declarative files -> PyBaMM parameter values, with provenance."""
 
-from kion_sim.parameters.assemble import CellParameters, ElectrodeDesign, cell_parameters
+from kion_sim.parameters.assemble import (
+    CellParameters,
+    ElectrodeDesign,
+    build_cell_parameters,
+    cell_parameters,
+)
 from kion_sim.parameters.catalog import (
     PROVENANCE_KINDS,
     Component,
@@ -18,6 +23,7 @@ __all__ = [
     "Component",
     "ElectrodeDesign",
     "Quantity",
+    "build_cell_parameters",
     "cell_names",
     "cell_parameters",
     "load_cell",

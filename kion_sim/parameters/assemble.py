@@ -8,13 +8,19 @@ from __future__ import annotations
 
 import functools
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import pybamm
 
 from kion_sim.errors import ParameterSetError
 from kion_sim.parameters import functions
-from kion_sim.parameters.catalog import Component, bibtex_entries, load_cell, load_material
+from kion_sim.parameters.catalog import (
+    Component,
+    Quantity,
+    bibtex_entries,
+    load_cell,
+    load_material,
+)
 
 FARADAY_C_MOL = 96485.33212
 _CUT_OFF_MARGIN_V = 0.2
@@ -70,9 +76,24 @@ def _max_concentration(material: Component) -> float:
     return capacity_C_g * density_g_m3 / FARADAY_C_MOL
 
 
-def _electrode_design(role: str, slot: str, cell: Component, area_m2: float) -> ElectrodeDesign:
+def with_values(component: Component, values: dict[str, float], provenance: str,
+                source: str) -> Component:
+    """A copy of ``component`` with ``values`` replaced (for fits and sweeps)."""
+    unknown = set(values) - set(component.quantities)
+    if unknown:
+        raise ParameterSetError(f"{component.name} has no value {sorted(unknown)}; it has: "
+                                f"{', '.join(sorted(component.quantities))}")
+    quantities = dict(component.quantities)
+    quantities.update({k: Quantity(k, float(v), provenance, source) for k, v in values.items()})
+    return replace(component, quantities=quantities)
+
+
+def _electrode_design(role: str, slot: str, cell: Component, area_m2: float,
+                      overrides: dict[str, dict[str, float]]) -> ElectrodeDesign:
     recipe = cell.electrode(role)
     material = load_material(cell.references[role])
+    if material.name in overrides:
+        material = with_values(material, overrides[material.name], "fitted", "trial value")
     get = lambda key: _value(cell, recipe, key)  # noqa: E731
     loading_g_m2 = get("active mass loading [mg.cm-2]") * 10.0
     active_fraction = get("active material volume fraction")
@@ -127,6 +148,9 @@ def _electrode_values(design: ElectrodeDesign, cell: Component, c_e_ref: float) 
     }
     # Degradation values use PyBaMM's own names; only the carbon carries them (SEI on carbon).
     values.update({key: q.value for key, q in material.quantities.items() if _is_pybamm_key(key)})
+    if "reaction-driven LAM factor [m3.mol-1]" in material.quantities:
+        values[f"{slot} electrode reaction-driven LAM factor [m3.mol-1]"] = material.value(
+            "reaction-driven LAM factor [m3.mol-1]")
     return values
 
 
@@ -210,11 +234,23 @@ def _nominal_capacity_Ah(designs: dict[str, ElectrodeDesign]) -> float:
 @functools.cache
 def cell_parameters(name: str) -> CellParameters:
     """Everything needed to simulate the cell called ``name`` (see ``kion-sim list``)."""
+    return build_cell_parameters(name)
+
+
+def build_cell_parameters(name: str,
+                          material_overrides: dict[str, dict[str, float]] | None = None,
+                          ) -> CellParameters:
+    """Like :func:`cell_parameters`, with some material values replaced.
+
+    ``material_overrides`` maps a material name to ``{value key: new value}``, e.g.
+    ``{"soft_carbon_900C": {"diffusivity [m2.s-1]": 3e-16}}``.
+    """
+    overrides = material_overrides or {}
     cell = load_cell(name)
     if cell.kind not in CELL_KINDS:
         raise ParameterSetError(f"{cell.path}: kind {cell.kind!r}; valid: {CELL_KINDS}")
     area_m2 = cell.value("electrode area [cm2]") * 1e-4
-    designs = {role: _electrode_design(role, slot, cell, area_m2)
+    designs = {role: _electrode_design(role, slot, cell, area_m2, overrides)
                for role, slot in _SLOTS[cell.kind].items()}
     electrolyte = load_material(cell.references["electrolyte"])
     c_e_ref = electrolyte.value("salt concentration [mol.m-3]")

@@ -6,12 +6,12 @@ import pandas as pd
 
 from kion_sim.analysis.cycles import cycle_summary
 from kion_sim.errors import InvalidInputError
-from kion_sim.parameters.assemble import cell_parameters
+from kion_sim.parameters.assemble import CellParameters, cell_parameters
 from kion_sim.protocols.experiment import galvanostatic_cycles
 from kion_sim.simulation.runner import simulate
 
 
-def rate_capability(cell: str, currents_mA_g: list[float], model: str = "SPMe",
+def rate_capability(cell: str | CellParameters, currents_mA_g: list[float], model: str = "SPMe",
                     cycles_per_rate: int = 2, lower_V: float | None = None,
                     upper_V: float | None = None, degradation: bool = True,
                     show_progress: bool = False) -> pd.DataFrame:
@@ -29,7 +29,7 @@ def rate_capability(cell: str, currents_mA_g: list[float], model: str = "SPMe",
     """
     if not currents_mA_g:
         raise InvalidInputError("rate capability needs at least one current density in mA/g")
-    design = cell_parameters(cell)
+    design = cell_parameters(cell) if isinstance(cell, str) else cell
     rows = []
     for index, current in enumerate(currents_mA_g, start=1):
         if show_progress:

@@ -1,0 +1,291 @@
+"""Fitting material values to measured targets: parameters -> targets -> cost -> optimiser -> result.
+
+scipy's trust-region least squares is enough here: a handful of positive scale parameters,
+each fitted in log10 space, and targets that each need one simulation. PyBOP would bring the
+same chain with heavier dependencies and its own PyBaMM pin.
+"""
+
+from __future__ import annotations
+
+import math
+import sys
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from scipy.optimize import least_squares
+
+from kion_sim.analysis.cycles import capacity_retention, cycle_summary
+from kion_sim.errors import InvalidInputError, SimulationError
+from kion_sim.parameters.assemble import CellParameters, build_cell_parameters
+from kion_sim.parameters.catalog import load_material
+from kion_sim.protocols.experiment import galvanostatic_cycles
+from kion_sim.simulation.runner import simulate
+
+
+@dataclass(frozen=True)
+class FitParameter:
+    """A positive material value to fit between ``lower`` and ``upper`` (log10 scale)."""
+
+    material: str
+    key: str
+    lower: float
+    upper: float
+
+    def __post_init__(self):
+        if not 0 < self.lower < self.upper:
+            raise InvalidInputError(f"{self.key}: need 0 < lower < upper, got "
+                                    f"{self.lower}, {self.upper}")
+
+
+@dataclass(frozen=True)
+class Run:
+    """One galvanostatic cycling run that targets read from."""
+
+    current_density_mA_g: float
+    cycles: int
+    lower_V: float | None = None
+    upper_V: float | None = None
+
+
+class _ScalarTarget:
+    """A target that is one number; its residual is (simulated - measured) / uncertainty."""
+
+    def residuals(self, summary: pd.DataFrame, timeseries: pd.DataFrame) -> np.ndarray:
+        return np.array([(self.simulated(summary, timeseries) - self.measured) / self.sigma])
+
+
+@dataclass(frozen=True)
+class CapacityTarget(_ScalarTarget):
+    """Reversible (charge) capacity [mAh/g] of ``cycle`` at a specific current."""
+
+    current_density_mA_g: float
+    capacity_mAh_g: float
+    cycle: int = 2
+    lower_V: float | None = None
+    upper_V: float | None = None
+    uncertainty_pct: float = 2.0
+
+    @property
+    def run(self) -> Run:
+        return Run(self.current_density_mA_g, self.cycle, self.lower_V, self.upper_V)
+
+    @property
+    def label(self) -> str:
+        return f"capacity at {self.current_density_mA_g:g} mA/g, cycle {self.cycle} [mAh/g]"
+
+    measured = property(lambda self: self.capacity_mAh_g)
+    sigma = property(lambda self: self.capacity_mAh_g * self.uncertainty_pct / 100)
+
+    def simulated(self, summary: pd.DataFrame, timeseries: pd.DataFrame) -> float:
+        return float(summary.loc[summary["cycle"] == self.cycle, "charge_capacity_mAh_g"].iloc[0])
+
+
+@dataclass(frozen=True)
+class RetentionTarget(_ScalarTarget):
+    """Capacity after ``cycles`` cycles as % of the 2nd cycle's, at a specific current."""
+
+    current_density_mA_g: float
+    cycles: int
+    retention_pct: float
+    lower_V: float | None = None
+    upper_V: float | None = None
+    uncertainty_points: float = 2.0
+
+    @property
+    def run(self) -> Run:
+        return Run(self.current_density_mA_g, self.cycles, self.lower_V, self.upper_V)
+
+    @property
+    def label(self) -> str:
+        return f"retention after {self.cycles} cycles at {self.current_density_mA_g:g} mA/g [%]"
+
+    measured = property(lambda self: self.retention_pct)
+    sigma = property(lambda self: self.uncertainty_points)
+
+    def simulated(self, summary: pd.DataFrame, timeseries: pd.DataFrame) -> float:
+        return float(capacity_retention(summary).iloc[self.cycles - 1])
+
+
+@dataclass(frozen=True)
+class VoltageCurveTarget:
+    """A measured voltage curve (capacity_mAh_g, voltage_V) of one step of one cycle."""
+
+    current_density_mA_g: float
+    capacity_mAh_g: tuple[float, ...]
+    voltage_V: tuple[float, ...]
+    cycle: int = 2
+    direction: str = "discharge"
+    lower_V: float | None = None
+    upper_V: float | None = None
+    uncertainty_V: float = 0.01
+
+    @classmethod
+    def from_csv(cls, path: str, current_density_mA_g: float, **options) -> VoltageCurveTarget:
+        """Read a CSV with columns ``capacity_mAh_g`` and ``voltage_V``."""
+        table = pd.read_csv(path)
+        missing = {"capacity_mAh_g", "voltage_V"} - set(table.columns)
+        if missing:
+            raise InvalidInputError(f"{path} lacks columns {sorted(missing)}; it has "
+                                    f"{list(table.columns)}")
+        return cls(current_density_mA_g, tuple(table["capacity_mAh_g"]),
+                   tuple(table["voltage_V"]), **options)
+
+    @property
+    def run(self) -> Run:
+        return Run(self.current_density_mA_g, self.cycle, self.lower_V, self.upper_V)
+
+    @property
+    def label(self) -> str:
+        return f"{self.direction} curve at {self.current_density_mA_g:g} mA/g, cycle {self.cycle}"
+
+    @property
+    def measured(self) -> float:  # reported as an RMS error, measured against zero
+        return 0.0
+
+    def simulated(self, summary: pd.DataFrame, timeseries: pd.DataFrame) -> float:
+        """RMS voltage error [V]."""
+        return float(np.sqrt(np.mean(self.residuals(summary, timeseries) ** 2))
+                     * self.uncertainty_V)
+
+    def residuals(self, summary: pd.DataFrame, timeseries: pd.DataFrame) -> np.ndarray:
+        step = timeseries[(timeseries["cycle"] == self.cycle)
+                          & (timeseries["step_kind"] == self.direction)]
+        simulated = np.interp(self.capacity_mAh_g, step["step_capacity_mAh_g"],
+                              step["voltage_V"], right=np.nan)
+        # Beyond the simulated end the cell had already hit its cut-off: count it fully wrong.
+        simulated = np.where(np.isnan(simulated), step["voltage_V"].iloc[-1] - 0.5, simulated)
+        return (simulated - np.asarray(self.voltage_V)) / self.uncertainty_V
+
+
+Target = CapacityTarget | RetentionTarget | VoltageCurveTarget
+
+
+def evaluate_targets(cell: CellParameters, targets: list[Target], model: str = "SPM",
+                     ) -> list[tuple[float, np.ndarray]]:
+    """Simulate each distinct run the targets need once; return (value, residuals) per target."""
+    longest: dict[tuple, int] = {}
+    for target in targets:
+        run = target.run
+        key = (run.current_density_mA_g, run.lower_V, run.upper_V)
+        longest[key] = max(longest.get(key, 0), run.cycles)
+    outputs = {}
+    for (current, lower, upper), cycles in longest.items():
+        protocol = galvanostatic_cycles(cell, current, cycles, lower, upper)
+        result = simulate(cell, protocol, model=model, show_progress=False)
+        outputs[(current, lower, upper)] = (cycle_summary(result.steps), result.timeseries)
+    evaluated = []
+    for target in targets:
+        run = target.run
+        summary, timeseries = outputs[(run.current_density_mA_g, run.lower_V, run.upper_V)]
+        evaluated.append((target.simulated(summary, timeseries),
+                          target.residuals(summary, timeseries)))
+    return evaluated
+
+
+@dataclass
+class FitResult:
+    """Fitted values, how well each is determined, and the residual of every target."""
+
+    cell: str
+    parameters: list[FitParameter]
+    initial: dict[str, float]
+    fitted: dict[str, float]
+    residuals: pd.DataFrame
+    sensitivity: pd.DataFrame
+    uncertainty_factor: dict[str, float]
+    success: bool
+    evaluations: int
+    message: str
+
+    def summary(self) -> pd.DataFrame:
+        """One row per fitted value: start, fit, and its 1-sigma multiplicative uncertainty."""
+        return pd.DataFrame([{
+            "material": p.material, "key": p.key, "initial": self.initial[p.key],
+            "fitted": self.fitted[p.key],
+            "uncertainty_factor_1sigma": self.uncertainty_factor[p.key]}
+            for p in self.parameters])
+
+
+def _overrides(parameters: list[FitParameter], log_values: np.ndarray) -> dict:
+    overrides: dict[str, dict[str, float]] = {}
+    for parameter, log_value in zip(parameters, log_values, strict=True):
+        overrides.setdefault(parameter.material, {})[parameter.key] = 10.0 ** log_value
+    return overrides
+
+
+def fit(cell: str, parameters: list[FitParameter], targets: list[Target], model: str = "SPM",
+        initial: dict[str, float] | None = None, show_progress: bool = False,
+        max_evaluations: int = 60) -> FitResult:
+    """Fit ``parameters`` of ``cell``'s materials so its simulations meet ``targets``.
+
+    Residuals are scaled by each target's uncertainty, so the cost is a chi-square and the
+    Jacobian at the optimum gives each value's standard error (in log10 units, reported as a
+    multiplicative factor) and which target constrains which value (``sensitivity``).
+    """
+    if not parameters or not targets:
+        raise InvalidInputError("a fit needs at least one parameter and one target")
+    start = {p.key: (initial or {}).get(p.key, load_material(p.material).value(p.key))
+             for p in parameters}
+    x0 = np.log10([min(max(start[p.key], p.lower), p.upper) for p in parameters])
+    bounds = (np.log10([p.lower for p in parameters]), np.log10([p.upper for p in parameters]))
+    calls = {"count": 0}
+
+    def residual_vector(log_values: np.ndarray) -> np.ndarray:
+        calls["count"] += 1
+        trial = build_cell_parameters(cell, _overrides(parameters, log_values))
+        try:
+            evaluated = evaluate_targets(trial, targets, model)
+        except SimulationError:
+            return np.full(_residual_count(targets), 1e3)  # a failed solve is a bad fit
+        vector = np.concatenate([r for _, r in evaluated])
+        if show_progress:
+            values = ", ".join(f"{10 ** v:.3g}" for v in log_values)
+            print(f"fit {calls['count']}: [{values}] cost {0.5 * vector @ vector:.4g}",
+                  file=sys.stderr, flush=True)
+        return vector
+
+    solution = least_squares(residual_vector, x0, bounds=bounds, diff_step=1e-3,
+                             x_scale=1.0, max_nfev=max_evaluations)
+    fitted_cell = build_cell_parameters(cell, _overrides(parameters, solution.x))
+    evaluated = evaluate_targets(fitted_cell, targets, model)
+    return FitResult(
+        cell=cell, parameters=parameters, initial=start,
+        fitted={p.key: float(10.0 ** v) for p, v in zip(parameters, solution.x, strict=True)},
+        residuals=_residual_table(targets, evaluated),
+        sensitivity=_sensitivity(parameters, targets, solution.jac),
+        uncertainty_factor=_uncertainty(parameters, solution.jac),
+        success=bool(solution.success), evaluations=calls["count"], message=solution.message)
+
+
+def _residual_count(targets: list[Target]) -> int:
+    return sum(len(t.capacity_mAh_g) if isinstance(t, VoltageCurveTarget) else 1
+               for t in targets)
+
+
+def _residual_table(targets: list[Target], evaluated) -> pd.DataFrame:
+    rows = []
+    for target, (value, _) in zip(targets, evaluated, strict=True):
+        error = value - target.measured
+        rows.append({"target": target.label, "measured": target.measured, "simulated": value,
+                     "error": error,
+                     "error_pct": 100 * error / target.measured if target.measured else math.nan})
+    return pd.DataFrame(rows)
+
+
+def _sensitivity(parameters, targets, jacobian: np.ndarray) -> pd.DataFrame:
+    """d(residual / uncertainty) / d log10(value): large entries mark what a target constrains."""
+    labels = [t.label for t in targets for _ in range(_residual_count([t]))]
+    return pd.DataFrame(jacobian, index=labels, columns=[p.key for p in parameters])
+
+
+def _uncertainty(parameters, jacobian: np.ndarray) -> dict[str, float]:
+    """1-sigma multiplicative uncertainty of each value; inf where the data cannot fix it."""
+    information = jacobian.T @ jacobian
+    try:
+        covariance = np.linalg.inv(information)
+        sigma_log10 = np.sqrt(np.clip(np.diag(covariance), 0, None))
+    except np.linalg.LinAlgError:
+        sigma_log10 = np.full(len(parameters), np.inf)
+    return {p.key: float(10.0 ** s) if np.isfinite(s) else math.inf
+            for p, s in zip(parameters, sigma_log10, strict=True)}
