@@ -24,6 +24,31 @@ SOFT_CARBON_GALLERIES = [
     (0.10, 1.6, 0.30),  # insertion into the most ordered domains near 0.1 V (KC8-like)
 ]
 
+# Graphite: staged K intercalation C -> KC24 (stage 3) -> KC16 (stage 2) -> KC8 (stage 1),
+# holding 1/3, 1/2 and all of KC8's 279 mAh/g (Jian et al. JACS 2015; Luo et al. Nano Lett.
+# 2015 place the potassiation plateaus near 0.25, 0.2 and 0.1 V vs K/K+).
+GRAPHITE_GALLERIES = [
+    (0.75, 8.0, 0.03),  # sloping surface/edge storage above 0.5 V
+    (0.26, 1.2, 0.30),  # stage 3 (KC24)
+    (0.19, 1.0, 0.17),  # stage 2 (KC16)
+    (0.10, 1.0, 0.50),  # stage 1 (KC8)
+]
+# Polynanocrystalline graphite (Xing et al. ACS AMI 2017): the same stages, broadened by its
+# nanometre crystallites and with more defect (sloping) storage.
+NANOGRAPHITE_GALLERIES = [
+    (0.80, 9.0, 0.12),
+    (0.28, 2.5, 0.28),
+    (0.20, 2.0, 0.15),
+    (0.11, 1.8, 0.45),
+]
+# Hard-soft composite carbon (Jian et al. Adv. Funct. Mater. 2017): a hard-carbon-like sloping
+# region from defects and a low-potential region from pore filling/ordered domains.
+HARD_SOFT_GALLERIES = [
+    (0.85, 10.0, 0.30),
+    (0.35, 4.0, 0.35),
+    (0.09, 1.5, 0.35),
+]
+
 # P2-K0.6CoO2: steps from K+/vacancy ordering between ~2.0 and ~3.9 V (Kim et al. Adv.
 # Energy Mater. 2017; Hironaka et al. Chem. Commun. 2017); x = K per CoO2 formula unit.
 KCOO_X_MIN = 0.30  # K left in the layers at the top of charge (~3.9-4.0 V)
@@ -67,6 +92,9 @@ def write_electrolyte(name: str, conductivity_S_m, diffusivity_m2_s) -> None:
 if __name__ == "__main__":
     DATA.mkdir(exist_ok=True)
     write_ocp("soft_carbon_900C", np.linspace(2.0, -0.02, 400), SOFT_CARBON_GALLERIES)
+    write_ocp("graphite", np.linspace(2.1, -0.02, 500), GRAPHITE_GALLERIES)
+    write_ocp("nanographite", np.linspace(2.1, -0.02, 500), NANOGRAPHITE_GALLERIES)
+    write_ocp("hard_soft_carbon", np.linspace(2.1, -0.02, 500), HARD_SOFT_GALLERIES)
     write_ocp("k0p6coo2", np.linspace(4.3, 1.5, 400), KCOO_GALLERIES, KCOO_X_MIN)
     # KPF6 in EC:DEC: peak ~0.75 S/m near 0.8-1 M (estimate; see kpf6_ec_dec.toml).
     write_electrolyte(

@@ -146,16 +146,12 @@ def _electrode_values(design: ElectrodeDesign, cell: Component, c_e_ref: float) 
         f"{slot} electrode charge transfer coefficient":
             material.value("charge transfer coefficient"),
     }
-    # Degradation values use PyBaMM's own names; only the carbon carries them (SEI on carbon).
-    values.update({key: q.value for key, q in material.quantities.items() if _is_pybamm_key(key)})
     if "reaction-driven LAM factor [m3.mol-1]" in material.quantities:
         values[f"{slot} electrode reaction-driven LAM factor [m3.mol-1]"] = material.value(
             "reaction-driven LAM factor [m3.mol-1]")
     return values
 
 
-def _is_pybamm_key(key: str) -> bool:
-    return key.startswith(("SEI ", "Initial SEI", "Ratio of lithium moles to SEI moles"))
 
 
 def _electrolyte_values(electrolyte: Component) -> dict:
@@ -258,6 +254,11 @@ def build_cell_parameters(name: str,
     for design in designs.values():
         values.update(_electrode_values(design, cell, c_e_ref))
     values.update(_electrolyte_values(electrolyte))
+    if "sei" in cell.references:  # PyBaMM's SEI names; on the carbon, the only SEI modelled
+        sei = load_material(cell.references["sei"])
+        if sei.name in overrides:
+            sei = with_values(sei, overrides[sei.name], "fitted", "trial value")
+        values.update({key: quantity.value for key, quantity in sei.quantities.items()})
     if cell.kind == "half_cell":
         values.update(_metal_counter_values(load_material(cell.references["counter"]), c_e_ref))
     nominal = _nominal_capacity_Ah(designs)
@@ -280,8 +281,8 @@ def voltage_window_V(designs: dict[str, ElectrodeDesign]) -> tuple[float, float]
 
 def _citations(cell: Component, designs: dict, electrolyte: Component) -> list[str]:
     components = [cell, electrolyte, *(d.material for d in designs.values())]
-    if "counter" in cell.references:
-        components.append(load_material(cell.references["counter"]))
+    components += [load_material(cell.references[role]) for role in ("counter", "sei")
+                   if role in cell.references]
     keys = sorted({key for component in components for key in component.citations})
     entries = bibtex_entries()
     missing = [key for key in keys if key not in entries]
