@@ -96,6 +96,44 @@ def _command_rate(args) -> int:
     return 0
 
 
+def _command_table_s1(args) -> int:
+    import json
+
+    from kion_sim.validation import run_table_s1
+
+    result = run_table_s1(model=args.model, show_progress=not args.json)
+    if args.json:
+        print(json.dumps(result.records(), indent=2))
+        return 0
+    shown = result.table.drop(columns=["cell"])
+    with pd.option_context("display.width", 250, "display.max_columns", None):
+        print(shown.to_string(index=False))
+    for row in result.table.itertuples():
+        if row.role == "prediction":
+            print(f"\nBLIND PREDICTION: {row.material}, retention after {row.cycles} cycles at "
+                  f"{row.current_density_mA_g:g} mA/g = {row.simulated_retention_pct:.1f} % "
+                  f"(measured value withheld; nothing was fitted to it)")
+    print(f"({result.seconds:.0f} s, model {args.model})")
+    return 0
+
+
+def _command_calibrate(args) -> int:
+    from kion_sim.validation import calibrate, write_fitted_values
+
+    for cell in args.cells:
+        print(f"calibrating {cell} ({args.model})", file=sys.stderr)
+        result = calibrate(cell, model=args.model, show_progress=True)
+        with pd.option_context("display.width", 250, "display.max_columns", None):
+            print(result.summary().to_string(index=False))
+            print(result.residuals.to_string(index=False))
+            print("sensitivity d(residual/uncertainty)/d log10(value):")
+            print(result.sensitivity.round(2).to_string())
+        if args.write:
+            for line in write_fitted_values(result, args.model):
+                print(f"wrote {line}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="kion-sim", description=__doc__.split("\n")[0])
     commands = parser.add_subparsers(dest="command", required=True)
@@ -128,13 +166,24 @@ def build_parser() -> argparse.ArgumentParser:
     rate.add_argument("--currents", type=_parse_currents, default=[50, 100, 200, 500, 1000, 2000],
                       help="comma-separated mA/g (default 50,100,200,500,1000,2000)")
     rate.add_argument("--cycles", type=int, default=2, help="cycles per current (last reported)")
+
+    table = commands.add_parser("table-s1", help="Table S1: reported vs simulated (main job)")
+    table.add_argument("--model", default="SPM", help=f"one of {', '.join(MODEL_NAMES)}")
+    table.add_argument("--json", action="store_true", help="print a JSON list instead")
+
+    calibration = commands.add_parser("calibrate", help="fit carbons to their Table S1 rows")
+    calibration.add_argument("cells", nargs="+", help="cells to calibrate")
+    calibration.add_argument("--model", default="SPM", help=f"one of {', '.join(MODEL_NAMES)}")
+    calibration.add_argument("--write", action="store_true",
+                             help="write the fitted values into parameter_sets/ (provenance fitted)")
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     handlers = {"list": _command_list, "params": _command_params,
-                "simulate": _command_simulate, "rate": _command_rate}
+                "simulate": _command_simulate, "rate": _command_rate,
+                "table-s1": _command_table_s1, "calibrate": _command_calibrate}
     try:
         return handlers[args.command](args) or 0
     except KionSimError as error:

@@ -2,9 +2,12 @@
 
 from kion_sim.plotting.figures import (
     plot_cycle_performance,
+    plot_fade_curves,
     plot_rate_capability,
     plot_voltage_curves,
     save_figure,
 )
 
-__all__ = ["plot_cycle_performance", "plot_rate_capability", "plot_voltage_curves", "save_figure"]
+__all__ = [
+    "plot_cycle_performance",
+    "plot_fade_curves", "plot_rate_capability", "plot_voltage_curves", "save_figure"]

@@ -74,3 +74,29 @@ def save_figure(fig, path: str | Path) -> Path:
         if os.path.exists(temporary):
             os.remove(temporary)
     return path
+
+
+def plot_fade_curves(curves: dict[str, pd.DataFrame], reported: dict[str, tuple], title: str = ""):
+    """Simulated retention vs cycle per label, with each reported end point as a marker.
+
+    ``curves[label]`` has columns ``cycle`` and ``retention_pct``; ``reported[label]`` is
+    ``(cycles, retention_pct or None, role)``: a withheld value is drawn as an open circle
+    at the prediction instead.
+    """
+    fig, ax = plt.subplots(figsize=(7, 4.5))
+    for index, (label, curve) in enumerate(curves.items()):
+        colour = plt.get_cmap("tab10")(index)
+        ax.plot(curve["cycle"], curve["retention_pct"], color=colour, lw=1.4, label=label)
+        cycles, retention, role = reported[label]
+        if retention is None:
+            predicted = curve["retention_pct"].iloc[cycles - 1]
+            ax.plot(cycles, predicted, "o", mfc="white", mec=colour, ms=9, mew=2)
+            ax.annotate(f"blind prediction {predicted:.0f} %", (cycles, predicted),
+                        textcoords="offset points", xytext=(-120, -18), color=colour, fontsize=8)
+        else:
+            ax.plot(cycles, retention, "*", color=colour, ms=12, mec="black")
+    ax.set(xlabel="Cycle", ylabel="Capacity retention vs 2nd cycle [%]", title=title)
+    ax.set_ylim(bottom=0)
+    ax.legend(fontsize=7, loc="lower left")
+    fig.tight_layout()
+    return fig
