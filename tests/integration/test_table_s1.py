@@ -1,0 +1,44 @@
+"""Calibrated carbons reproduce their Table S1 rows (reported values as the reference)."""
+
+import pytest
+
+from kion_sim.validation import table_s1_rows
+from kion_sim.validation.table_s1 import CAPACITY_DIRECTION, simulate_row
+
+ROWS = table_s1_rows()
+# Target of issue 3: within 3 % (capacity) and 3 percentage points (retention).
+CAPACITY_TOLERANCE_PCT = 3.0
+RETENTION_TOLERANCE_POINTS = 3.0
+_GRAPHITE_MISS = pytest.mark.xfail(
+    strict=True, reason="graphite: SEI-coupled LAM isolates too much carbon in cycle 1, so the "
+    "fitted LAM factor cannot meet both capacity and retention (see calibrate.py)")
+
+
+def _params():
+    for index, row in enumerate(ROWS):
+        if row.role == "prediction":
+            continue
+        marks = [_GRAPHITE_MISS] if row.cell == "graphite_jian2015_half_cell" else []
+        yield pytest.param(row, marks=marks, id=f"{index}-{row.cell}")
+
+
+@pytest.mark.parametrize("row", list(_params()))
+def test_calibrated_row_matches_its_report(row):
+    summary = simulate_row(row)
+    capacity = summary[f"{CAPACITY_DIRECTION}_capacity_mAh_g"].iloc[1]
+    retention = summary["retention_pct"].iloc[row.cycles - 1]
+    assert capacity == pytest.approx(row.second_cycle_capacity_mAh_g,
+                                     rel=CAPACITY_TOLERANCE_PCT / 100)
+    assert retention == pytest.approx(row.capacity_retention_pct,
+                                      abs=RETENTION_TOLERANCE_POINTS)
+
+
+def test_the_blind_prediction_has_its_calibrated_capacity_and_a_physical_retention():
+    row = next(r for r in ROWS if r.role == "prediction")
+    summary = simulate_row(row)
+    assert summary[f"{CAPACITY_DIRECTION}_capacity_mAh_g"].iloc[1] == pytest.approx(
+        row.second_cycle_capacity_mAh_g, rel=CAPACITY_TOLERANCE_PCT / 100)
+    retention = summary["retention_pct"]
+    # Fade comes from SEI growth and the carbon it isolates: it never reverses.
+    assert 0 < retention.iloc[-1] < 100
+    assert (retention.diff().iloc[2:] <= 1e-6).all()
