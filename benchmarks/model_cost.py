@@ -26,7 +26,8 @@ seconds = time.perf_counter() - start
 summary = kion_sim.cycle_summary(result.steps)
 print(json.dumps({"model": model, "seconds": seconds,
                   "peak_MiB": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
-                  "capacity_mAh_g": float(summary["charge_capacity_mAh_g"].iloc[min(1, len(summary) - 1)])}))
+                  "capacity_mAh_g":
+                      float(summary["charge_capacity_mAh_g"].iloc[min(1, len(summary) - 1)])}))
 """
 
 

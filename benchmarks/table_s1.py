@@ -52,8 +52,8 @@ def main() -> None:
     reported = {label: (int(r.cycles), None if r.reported_retention_pct != r.reported_retention_pct
                         or r.reported_retention_pct is None else r.reported_retention_pct, r.role)
                 for label, r in zip(labels, table.itertuples(), strict=True)}
-    save_figure(plot_fade_curves(curves, reported, f"Table S1 carbons in K half cells ({args.model})"),
-                out / "table_s1_fade.png")
+    title = f"Table S1 carbons in K half cells ({args.model})"
+    save_figure(plot_fade_curves(curves, reported, title), out / "table_s1_fade.png")
     prediction = table[table["role"] == "prediction"].iloc[0]
     text = (f"# Table S1: reported vs simulated ({args.model})\n\n{markdown_table(table)}\n\n"
             f"**Blind prediction**: {prediction['material']}, retention after "

@@ -175,7 +175,7 @@ def build_parser() -> argparse.ArgumentParser:
     calibration.add_argument("cells", nargs="+", help="cells to calibrate")
     calibration.add_argument("--model", default="SPM", help=f"one of {', '.join(MODEL_NAMES)}")
     calibration.add_argument("--write", action="store_true",
-                             help="write the fitted values into parameter_sets/ (provenance fitted)")
+                             help="write the fits into parameter_sets/ (provenance fitted)")
     return parser
 
 

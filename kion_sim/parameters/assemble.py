@@ -222,7 +222,8 @@ def _nominal_capacity_Ah(designs: dict[str, ElectrodeDesign]) -> float:
         sto = designs["working"].ocp.stoichiometry
         return _capacity_Ah(designs["working"], min(sto), max(sto))
     anode, cathode = designs["anode"], designs["cathode"]
-    extractable = _capacity_Ah(cathode, cathode.initial_stoichiometry, min(cathode.ocp.stoichiometry))
+    lowest = min(cathode.ocp.stoichiometry)
+    extractable = _capacity_Ah(cathode, cathode.initial_stoichiometry, lowest)
     return min(extractable, _capacity_Ah(anode, min(anode.ocp.stoichiometry),
                                          max(anode.ocp.stoichiometry)))
 

@@ -129,7 +129,8 @@ def _read_table(path: Path, name: str, entry: dict) -> Table:
             header = handle.readline().strip().split(",")
         data = np.loadtxt(csv_path, delimiter=",", skiprows=1, ndmin=2)
     except (OSError, ValueError) as error:
-        raise ParameterSetError(f"{path}: table {name!r} cannot be read from {csv_path}: {error}")
+        raise ParameterSetError(
+            f"{path}: table {name!r} cannot be read from {csv_path}: {error}") from None
     if data.shape[1] != 2 or len(header) != 2 or not np.all(np.isfinite(data)):
         raise ParameterSetError(f"{csv_path}: expected two finite numeric columns with a header")
     return Table(name, data[:, 0], data[:, 1], header[0], header[1],

@@ -5,7 +5,13 @@ from __future__ import annotations
 import pandas as pd
 
 from kion_sim.errors import UnknownNameError
-from kion_sim.parameters.catalog import Component, cell_names, load_cell, load_material, material_names
+from kion_sim.parameters.catalog import (
+    Component,
+    cell_names,
+    load_cell,
+    load_material,
+    material_names,
+)
 
 
 def _rows(component: Component, group: str) -> list[dict]:

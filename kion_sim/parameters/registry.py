@@ -17,7 +17,7 @@ ENTRY_POINT_CELLS = {
 
 
 def soft_carbon_half_cell() -> dict:
-    """Soft carbon (900 C semi-hollow microrods) vs K metal, working electrode in the positive slot."""
+    """Soft carbon (900 C microrods) vs K metal; working electrode in the positive slot."""
     return dict(cell_parameters("soft_carbon_half_cell").values)
 
 

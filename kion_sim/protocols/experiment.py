@@ -1,4 +1,4 @@
-"""Protocol + cell -> ``pybamm.Experiment``: specific currents become amperes, cut-offs are checked."""
+"""Protocol + cell -> ``pybamm.Experiment``: specific currents become amperes; cut-offs checked."""
 
 from __future__ import annotations
 

@@ -28,7 +28,8 @@ _CURRENT = rf"(?:{_NUMBER}\s*(ma/g|a/g|ma|a)\b|(\d*(?:\.\d+)?)\s*c\b|c\s*/\s*{_N
 _VOLTAGE = rf"(-?(?:{_NUMBER[1:-1]}))"
 _TIME = rf"{_NUMBER}\s*(s|sec|seconds?|min|minutes?|h|hours?)"
 _STEP_PATTERNS = {
-    "current": re.compile(rf"^(discharge|charge)\s+at\s+{_CURRENT}\s+(?:until\s+{_VOLTAGE}\s*v|for\s+{_TIME})$"),
+    "current": re.compile(rf"^(discharge|charge)\s+at\s+{_CURRENT}\s+"
+                          rf"(?:until\s+{_VOLTAGE}\s*v|for\s+{_TIME})$"),
     "rest": re.compile(rf"^rest\s+for\s+{_TIME}$"),
     "hold": re.compile(rf"^hold\s+at\s+{_VOLTAGE}\s*v\s+(?:until\s+{_CURRENT}|for\s+{_TIME})$"),
 }

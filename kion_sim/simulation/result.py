@@ -41,6 +41,6 @@ class SimulationResult:
         return self.error is None
 
     def variable(self, name: str):
-        """A PyBaMM variable by its K name (``"Total potassium in particles [mol]"``) or PyBaMM's."""
+        """A PyBaMM variable by K name (``"Total potassium in particles [mol]"``) or PyBaMM's."""
         pybamm_name = (name.replace("Potassium", "Lithium").replace("potassium", "lithium"))
         return self.solution[pybamm_name]

@@ -68,7 +68,7 @@ def _step_frames(solution, protocol: Protocol, cell: CellParameters, mass_g: flo
             data = {col: step_solution[var].entries for col, var in columns.items()
                     if var in step_solution.all_models[0].variables}
             frame = pd.DataFrame(data)
-            t, amps, volts = frame["time_s"].to_numpy(), frame["current_A"].to_numpy(), frame["voltage_V"].to_numpy()
+            t, amps, volts = (frame[c].to_numpy() for c in ("time_s", "current_A", "voltage_V"))
             charge_Ah = _cumulative(np.abs(amps), t) / 3600.0
             energy_Wh = _cumulative(np.abs(amps * volts), t) / 3600.0
             frame.insert(0, "step_kind", kind)
@@ -81,7 +81,7 @@ def _step_frames(solution, protocol: Protocol, cell: CellParameters, mass_g: flo
                              duration_s=t[-1] - t[0], end_voltage_V=volts[-1],
                              capacity_mAh_g=charge_Ah[-1] * _MAH_PER_AH / mass_g,
                              energy_mWh_g=energy_Wh[-1] * _MAH_PER_AH / mass_g,
-                             K_lost_to_SEI_mol=frame.get("K_lost_to_SEI_mol", pd.Series([0.0])).iloc[-1]))
+                             K_lost_to_SEI_mol=frame["K_lost_to_SEI_mol"].iloc[-1]))
     return pd.concat(series, ignore_index=True), pd.DataFrame(rows)
 
 

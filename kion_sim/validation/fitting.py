@@ -1,4 +1,4 @@
-"""Fitting material values to measured targets: parameters -> targets -> cost -> optimiser -> result.
+"""Fitting material values to measured targets: parameters, targets, cost, optimiser, result.
 
 scipy's trust-region least squares is enough here: a handful of positive scale parameters,
 each fitted in log10 space, and targets that each need one simulation. PyBOP would bring the

@@ -1,4 +1,4 @@
-"""The reported half-cell measurements (Table S1 of Wang et al. 2017) and the cells that model them."""
+"""Reported half-cell measurements (Table S1 of Wang et al. 2017) and the cells modelling them."""
 
 from __future__ import annotations
 

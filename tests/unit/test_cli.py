@@ -45,7 +45,8 @@ def test_simulate_writes_whole_tables_and_figures(tmp_path, capsys):
 def test_table_s1_json_has_the_agreed_keys(monkeypatch, capsys):
     import pandas as pd
 
-    from kion_sim.validation import JSON_KEYS, table_s1 as module
+    from kion_sim.validation import JSON_KEYS
+    from kion_sim.validation import table_s1 as module
 
     fake = pd.DataFrame([{k: None for k in JSON_KEYS} | {"material": "m", "role": "prediction",
                                                         "reported_retention_pct": float("nan")}])

@@ -15,7 +15,8 @@ def _steps(rows):
 
 def test_anode_half_cell_efficiency_is_depotassiation_over_potassiation():
     steps = _steps([(1, "discharge", 400.0, 80.0), (1, "charge", 300.0, 120.0),
-                    (2, "discharge", 310.0, 70.0), (2, "rest", 0.0, 0.0), (2, "charge", 305.0, 121.0)])
+                    (2, "discharge", 310.0, 70.0), (2, "rest", 0.0, 0.0),
+                    (2, "charge", 305.0, 121.0)])
     summary = cycle_summary(steps)
     assert summary["coulombic_efficiency_pct"].tolist() == pytest.approx([75.0, 305 / 310 * 100])
     assert summary["discharge_energy_mWh_g"].tolist() == [80.0, 70.0]
