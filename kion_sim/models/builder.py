@@ -17,11 +17,12 @@ _MODEL_CLASSES = {
     "SPMe": pybamm.lithium_ion.SPMe,
     "DFN": pybamm.lithium_ion.DFN,
 }
-# SEI on the carbon: solvent diffusion through the film limits growth (thickness ~ sqrt(t)),
-# and the film's ionic resistance adds to the carbon's overpotential.
-SEI_OPTIONS = {"SEI": "solvent-diffusion limited", "SEI film resistance": "distributed"}
-# Loss of active material in proportion to the K cycled through it: the large volume change
-# of K+ insertion in carbon isolates a little carbon every cycle.
+# SEI on the carbon (Yang et al. 2017): EC is reduced below the SEI onset potential at a rate
+# limited by kinetics and by EC diffusion through the film, so most of it forms on the first
+# potassiation; the film's ionic resistance adds to the carbon's overpotential, which is what
+# costs capacity in a half cell (the K metal refills any K the SEI takes).
+SEI_OPTIONS = {"SEI": "ec reaction limited", "SEI film resistance": "distributed"}
+# Optional loss of active material tied to the SEI reaction (a carbon that declares a factor).
 LAM_OPTION = "reaction-driven"
 
 

@@ -165,7 +165,7 @@ def _electrolyte_values(electrolyte: Component) -> dict:
             f"{electrolyte.name} diffusivity", electrolyte.table("diffusivity"), activation),
         "Cation transference number": electrolyte.value("cation transference number"),
         "Thermodynamic factor": electrolyte.value("thermodynamic factor"),
-        "Bulk solvent concentration [mol.m-3]":
+        "EC initial concentration in electrolyte [mol.m-3]":
             electrolyte.value("SEI-forming solvent concentration [mol.m-3]"),
     }
 
@@ -260,6 +260,9 @@ def build_cell_parameters(name: str,
         if sei.name in overrides:
             sei = with_values(sei, overrides[sei.name], "fitted", "trial value")
         values.update({key: quantity.value for key, quantity in sei.quantities.items()})
+        for design in designs.values():  # a carbon's own SEI values win over the shared ones
+            values.update({key: quantity.value for key, quantity in
+                           design.material.quantities.items() if key.startswith("SEI ")})
     if cell.kind == "half_cell":
         values.update(_metal_counter_values(load_material(cell.references["counter"]), c_e_ref))
     nominal = _nominal_capacity_Ah(designs)

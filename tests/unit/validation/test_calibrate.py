@@ -11,7 +11,7 @@ def test_the_900C_carbon_fits_three_values_to_three_targets_and_not_the_withheld
     parameters, targets, rows = calibration_plan("soft_carbon_half_cell")
     keys = {p.key for p in parameters}
     assert keys == {"specific capacity at full stoichiometry [mAh.g-1]", "diffusivity [m2.s-1]",
-                    "reaction-driven LAM factor [m3.mol-1]"}
+                    "SEI resistivity [Ohm.m]"}
     retention_targets = [t for t in targets if isinstance(t, RetentionTarget)]
     assert [(t.current_density_mA_g, t.cycles) for t in retention_targets] == [(100.0, 100)]
     capacities = sorted(t.capacity_mAh_g for t in targets if isinstance(t, CapacityTarget))
