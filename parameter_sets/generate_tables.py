@@ -93,7 +93,7 @@ def write_electrolyte(name: str, conductivity_S_m, diffusivity_m2_s) -> None:
 
 if __name__ == "__main__":
     DATA.mkdir(exist_ok=True)
-    write_ocp("soft_carbon_900C", np.linspace(2.0, -0.02, 400), SOFT_CARBON_GALLERIES)
+    write_ocp("soft_carbon_900C", np.linspace(3.0, -0.02, 500), SOFT_CARBON_GALLERIES)
     write_ocp("graphite", np.linspace(2.1, -0.02, 500), GRAPHITE_GALLERIES)
     write_ocp("nanographite", np.linspace(2.1, -0.02, 500), NANOGRAPHITE_GALLERIES)
     write_ocp("hard_soft_carbon", np.linspace(2.1, -0.02, 500), HARD_SOFT_GALLERIES)
