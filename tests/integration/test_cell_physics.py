@@ -21,7 +21,8 @@ def test_potassium_is_conserved_across_a_cycle_in_the_half_cell():
     series = _cycle(ANODE, 200, model="SPMe").timeseries
     t, amps = series["time_s"].to_numpy(), series["current_A"].to_numpy()
     # Discharge current (positive) drives K+ from the K metal into the carbon and its SEI.
-    passed_mol = np.concatenate([[0], np.cumsum(0.5 * (amps[1:] + amps[:-1]) * np.diff(t))]) / FARADAY
+    charge_C = np.concatenate([[0], np.cumsum(0.5 * (amps[1:] + amps[:-1]) * np.diff(t))])
+    passed_mol = charge_C / FARADAY
     held = series["K_in_particles_mol"] + series["K_lost_to_SEI_mol"]
     assert np.allclose(held - held.iloc[0], passed_mol, rtol=0, atol=1e-3 * held.abs().max())
     electrolyte = series["K_in_electrolyte_mol"]
