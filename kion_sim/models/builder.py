@@ -9,7 +9,7 @@ from __future__ import annotations
 import pybamm
 
 from kion_sim.errors import UnknownNameError
-from kion_sim.parameters.assemble import CellParameters
+from kion_sim.parameters.assemble import STRESS_LAM_KEY, CellParameters
 
 MODEL_NAMES = ("SPM", "SPMe", "DFN")
 _MODEL_CLASSES = {
@@ -22,8 +22,9 @@ _MODEL_CLASSES = {
 # potassiation; the film's ionic resistance adds to the carbon's overpotential, which is what
 # costs capacity in a half cell (the K metal refills any K the SEI takes).
 SEI_OPTIONS = {"SEI": "ec reaction limited", "SEI film resistance": "distributed"}
-# Optional loss of active material tied to the SEI reaction (a carbon that declares a factor).
-LAM_OPTION = "reaction-driven"
+# Loss of active material from the stress of swelling (a carbon that declares mechanics):
+# graphite swells ~60 % on forming KC8 and cracks/exfoliates as it cycles.
+LAM_OPTIONS = {"loss of active material": "stress-driven", "particle mechanics": "swelling only"}
 
 
 def _normalise(name: str) -> str:
@@ -39,7 +40,7 @@ def _has_sei(cell: CellParameters) -> bool:
 
 def _lam_slots(cell: CellParameters) -> list[str]:
     return [d.slot for d in cell.electrodes.values()
-            if "reaction-driven LAM factor [m3.mol-1]" in d.material.quantities]
+            if STRESS_LAM_KEY in d.material.quantities]
 
 
 def model_options(cell: CellParameters, degradation: bool = True) -> dict:
@@ -53,9 +54,9 @@ def model_options(cell: CellParameters, degradation: bool = True) -> dict:
             options["SEI"] = (SEI_OPTIONS["SEI"], "none")
     lam_slots = _lam_slots(cell)
     if degradation and lam_slots:
-        options["loss of active material"] = (
-            LAM_OPTION if cell.is_half_cell else
-            tuple(LAM_OPTION if slot in lam_slots else "none" for slot in ("Negative", "Positive")))
+        for option, value in LAM_OPTIONS.items():
+            options[option] = value if cell.is_half_cell else tuple(
+                value if slot in lam_slots else "none" for slot in ("Negative", "Positive"))
     return options
 
 

@@ -146,9 +146,22 @@ def _electrode_values(design: ElectrodeDesign, cell: Component, c_e_ref: float) 
         f"{slot} electrode charge transfer coefficient":
             material.value("charge transfer coefficient"),
     }
-    if "reaction-driven LAM factor [m3.mol-1]" in material.quantities:
-        values[f"{slot} electrode reaction-driven LAM factor [m3.mol-1]"] = material.value(
-            "reaction-driven LAM factor [m3.mol-1]")
+    if STRESS_LAM_KEY in material.quantities:
+        values.update(_mechanics_values(material, slot))
+    return values
+
+
+STRESS_LAM_KEY = "LAM constant proportional term [s-1]"
+_MECHANICS_KEYS = ("partial molar volume [m3.mol-1]", "Young's modulus [Pa]", "Poisson's ratio",
+                   "critical stress [Pa]", "LAM constant exponential term", STRESS_LAM_KEY)
+
+
+def _mechanics_values(material: Component, slot: str) -> dict:
+    """Swelling and stress-driven loss of active material, for a carbon that declares them."""
+    values = {f"{slot} electrode {key}": material.value(key) for key in _MECHANICS_KEYS}
+    values[f"{slot} electrode reference concentration for free of deformation [mol.m-3]"] = 0.0
+    values[f"{slot} electrode volume change"] = functions.LinearSwelling(
+        material.value("partial molar volume [m3.mol-1]"))
     return values
 
 

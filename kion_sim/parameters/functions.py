@@ -100,3 +100,13 @@ class ElectrolyteProperty:
         curve = pybamm.Interpolant(np.array(self.concentration_mol_m3), np.array(self.values),
                                    c_e, name=self.name)
         return curve * arrhenius(self.activation_energy_J_mol, T)
+
+
+@dataclass(frozen=True)
+class LinearSwelling:
+    """Volume change of a particle (fraction) vs stoichiometry: partial molar volume x c."""
+
+    partial_molar_volume_m3_mol: float
+
+    def __call__(self, sto, c_s_max):
+        return self.partial_molar_volume_m3_mol * c_s_max * sto

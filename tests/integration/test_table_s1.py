@@ -9,17 +9,13 @@ ROWS = table_s1_rows()
 # Target of issue 3: within 3 % (capacity) and 3 percentage points (retention).
 CAPACITY_TOLERANCE_PCT = 3.0
 RETENTION_TOLERANCE_POINTS = 3.0
-_GRAPHITE_MISS = pytest.mark.xfail(
-    strict=True, reason="graphite: SEI-coupled LAM isolates too much carbon in cycle 1, so the "
-    "fitted LAM factor cannot meet both capacity and retention (see calibrate.py)")
 
 
 def _params():
     for index, row in enumerate(ROWS):
         if row.role == "prediction":
             continue
-        marks = [_GRAPHITE_MISS] if row.cell == "graphite_jian2015_half_cell" else []
-        yield pytest.param(row, marks=marks, id=f"{index}-{row.cell}")
+        yield pytest.param(row, id=f"{index}-{row.cell}")
 
 
 @pytest.mark.parametrize("row", list(_params()))
