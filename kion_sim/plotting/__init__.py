@@ -3,6 +3,8 @@
 from kion_sim.plotting.figures import (
     plot_cycle_performance,
     plot_fade_curves,
+    plot_labelled_curves,
+    plot_overpotentials,
     plot_rate_capability,
     plot_voltage_curves,
     save_figure,
@@ -10,4 +12,6 @@ from kion_sim.plotting.figures import (
 
 __all__ = [
     "plot_cycle_performance",
-    "plot_fade_curves", "plot_rate_capability", "plot_voltage_curves", "save_figure"]
+    "plot_fade_curves",
+    "plot_labelled_curves",
+    "plot_overpotentials", "plot_rate_capability", "plot_voltage_curves", "save_figure"]

@@ -100,3 +100,34 @@ def plot_fade_curves(curves: dict[str, pd.DataFrame], reported: dict[str, tuple]
     ax.legend(fontsize=7, loc="lower left")
     fig.tight_layout()
     return fig
+
+
+def plot_labelled_curves(curves: dict[str, pd.DataFrame], title: str = ""):
+    """Voltage vs specific capacity of several runs (e.g. one per current), one colour each."""
+    fig, ax = plt.subplots(figsize=(6, 4.2))
+    for index, (label, curve) in enumerate(curves.items()):
+        colour = plt.get_cmap("tab10")(index)
+        for number, (_, step) in enumerate(curve.groupby("step")):
+            ax.plot(step["capacity_mAh_g"], step["voltage_V"], color=colour,
+                    label=label if number == 0 else None)
+    ax.set(xlabel="Specific capacity [mAh/g]", ylabel="Voltage [V]", title=title)
+    ax.legend()
+    fig.tight_layout()
+    return fig
+
+
+def plot_overpotentials(table: pd.DataFrame, title: str = ""):
+    """Stacked overpotentials [V] per specific current (columns: current, mechanism, value)."""
+    wide = table.pivot(index="current_density_mA_g", columns="mechanism", values="overpotential_V")
+    fig, ax = plt.subplots(figsize=(6.5, 4.2))
+    bottom = None
+    positions = range(len(wide.index))
+    for mechanism in wide.columns:
+        ax.bar(positions, wide[mechanism], bottom=bottom, label=mechanism)
+        bottom = wide[mechanism] if bottom is None else bottom + wide[mechanism]
+    ax.set_xticks(list(positions), [f"{c:g}" for c in wide.index])
+    ax.set(xlabel="Specific current [mA/g]", ylabel="Overpotential at the cut-off [V]",
+           title=title)
+    ax.legend(fontsize=7)
+    fig.tight_layout()
+    return fig

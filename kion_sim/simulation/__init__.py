@@ -1,7 +1,8 @@
 """Runs a cell under a protocol: the only layer that solves."""
 
+from kion_sim.simulation.overpotentials import overpotential_breakdown
 from kion_sim.simulation.rate import rate_capability
 from kion_sim.simulation.result import SimulationResult
 from kion_sim.simulation.runner import simulate
 
-__all__ = ["SimulationResult", "rate_capability", "simulate"]
+__all__ = ["SimulationResult", "overpotential_breakdown", "rate_capability", "simulate"]

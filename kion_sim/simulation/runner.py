@@ -26,15 +26,19 @@ class _RunWatcher(pybamm.callbacks.Callback):
         self.show_progress, self.problem, self.started = show_progress, None, time.monotonic()
 
     def on_cycle_start(self, logs):
-        if self.show_progress:
-            cycle, total = logs["cycle number"]
-            elapsed = time.monotonic() - self.started
-            left = f"~{elapsed / (cycle - 1) * (total - cycle + 1):.0f} s" if cycle > 1 else "?"
-            print(f"\rcycle {cycle}/{total}  {elapsed:.0f} s elapsed, {left} left   ",
-                  end="", file=sys.stderr, flush=True)
+        cycle, total = logs["cycle number"]
+        # On a terminal one line is redrawn; in a log, a line every tenth of the run.
+        interactive = sys.stderr.isatty()
+        if not self.show_progress or not (interactive or cycle % max(1, total // 10) == 1):
+            return
+        elapsed = time.monotonic() - self.started
+        left = f"~{elapsed / (cycle - 1) * (total - cycle + 1):.0f} s" if cycle > 1 else "?"
+        start, end = ("\r", "") if interactive else ("", "\n")
+        print(f"{start}cycle {cycle}/{total}  {elapsed:.0f} s elapsed, {left} left   ", end=end,
+              file=sys.stderr, flush=True)
 
     def on_experiment_end(self, logs):
-        if self.show_progress:
+        if self.show_progress and sys.stderr.isatty():
             print(file=sys.stderr)
 
     def on_experiment_error(self, logs):
