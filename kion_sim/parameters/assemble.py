@@ -95,8 +95,8 @@ def _electrode_design(role: str, slot: str, cell: Component, area_m2: float,
     if material.name in overrides:
         material = with_values(material, overrides[material.name], "fitted", "trial value")
     get = lambda key: _value(cell, recipe, key)  # noqa: E731
-    loading_g_m2 = get("active mass loading [mg.cm-2]") * 10.0
-    active_fraction = get("active material volume fraction")
+    loading_g_m2 = _positive(cell, role, "active mass loading [mg.cm-2]", get) * 10.0
+    active_fraction = _positive(cell, role, "active material volume fraction", get)
     thickness = loading_g_m2 / (material.value("density [g.cm-3]") * 1e6 * active_fraction)
     return ElectrodeDesign(
         role=role, slot=slot, material=material, active_mass_g=loading_g_m2 * area_m2,
@@ -104,6 +104,13 @@ def _electrode_design(role: str, slot: str, cell: Component, area_m2: float,
         initial_stoichiometry=get("initial stoichiometry"),
         ocp=functions.TabulatedOCP.from_table(f"{material.name} OCP", material.table("ocp")),
     )
+
+
+def _positive(cell: Component, role: str, key: str, get) -> float:
+    value = get(key)
+    if not value > 0:
+        raise ParameterSetError(f"{cell.path}: {role} {key} must be positive, got {value}")
+    return value
 
 
 def _value(cell: Component, recipe: dict, key: str) -> float:
@@ -260,6 +267,8 @@ def build_cell_parameters(name: str,
     if cell.kind not in CELL_KINDS:
         raise ParameterSetError(f"{cell.path}: kind {cell.kind!r}; valid: {CELL_KINDS}")
     area_m2 = cell.value("electrode area [cm2]") * 1e-4
+    if not area_m2 > 0:
+        raise ParameterSetError(f"{cell.path}: electrode area must be positive, got {area_m2}")
     designs = {role: _electrode_design(role, slot, cell, area_m2, overrides)
                for role, slot in _SLOTS[cell.kind].items()}
     electrolyte = load_material(cell.references["electrolyte"])

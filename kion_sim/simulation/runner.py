@@ -48,7 +48,9 @@ class _RunWatcher(pybamm.callbacks.Callback):
         self.problem = "a step reached its time limit before its voltage cut-off"
 
     def on_experiment_infeasible_event(self, logs):
-        self.problem = f"a step hit a model limit instead of its own end: {logs.get('termination')}"
+        self.problem = (f"a step hit a model limit instead of its own end "
+                        f"({logs.get('termination')}): the current is likely more than the cell "
+                        f"can carry; try a smaller one")
 
 
 def _variables(cell: CellParameters) -> dict[str, str]:

@@ -60,3 +60,18 @@ def test_malformed_files_are_refused(tmp_path, body, words):
         _read_component(path)
     for word in words:
         assert word in str(error.value)
+
+
+def test_non_positive_loading_is_refused(monkeypatch):
+    from dataclasses import replace
+
+    from kion_sim.parameters import assemble, catalog
+
+    cell = catalog.load_cell("soft_carbon_half_cell")
+    recipe = dict(cell.electrodes["working"])
+    key = "active mass loading [mg.cm-2]"
+    recipe[key] = replace(recipe[key], value=0.0)
+    broken = replace(cell, electrodes={"working": recipe})
+    monkeypatch.setattr(assemble, "load_cell", lambda name: broken)
+    with pytest.raises(ParameterSetError, match="loading .* must be positive"):
+        assemble.build_cell_parameters("soft_carbon_half_cell")
