@@ -134,6 +134,25 @@ def _command_calibrate(args) -> int:
     return 0
 
 
+def _command_full_cell(args) -> int:
+    from kion_sim.fullcell import balance, full_cell_design, predict_full_cell
+
+    design = full_cell_design(prepotassiation_mAh_g=args.prepotassiation,
+                              cathode_excess_pct=args.cathode_excess,
+                              cathode_initial_x=args.cathode_x)
+    balanced = balance(design)
+    print(f"N/P = {balanced.n_to_p:.2f} (anode {balanced.anode_window_mAh_cm2:.3f} vs cathode "
+          f"{balanced.cathode_window_mAh_cm2:.3f} mAh/cm2 over their windows)", file=sys.stderr)
+    prediction = predict_full_cell(design, model=args.model, fade_cycles=args.cycles,
+                                   show_progress=True)
+    for key, value in prediction.summary.items():
+        print(f"{key:40s} {value:10.3f}")
+    paths = prediction.write(args.out)
+    print(f"PREDICTION without a measured counterpart; wrote {len(paths)} files to "
+          f"{paths[0].parent} (currents per g of cathode)")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="kion-sim", description=__doc__.split("\n")[0])
     commands = parser.add_subparsers(dest="command", required=True)
@@ -171,6 +190,17 @@ def build_parser() -> argparse.ArgumentParser:
     table.add_argument("--model", default="SPM", help=f"one of {', '.join(MODEL_NAMES)}")
     table.add_argument("--json", action="store_true", help="print a JSON list instead")
 
+    full = commands.add_parser("full-cell", help="predict the K0.6CoO2 || soft carbon cell")
+    full.add_argument("--model", default="SPMe", help=f"one of {', '.join(MODEL_NAMES)}")
+    full.add_argument("--out", default="kion_sim_output/full_cell", help="output folder")
+    full.add_argument("--cycles", type=int, default=200, help="fade cycles (default 200)")
+    full.add_argument("--prepotassiation", type=float, default=0.0,
+                      help="K put into the carbon before assembly [mAh per g of carbon]")
+    full.add_argument("--cathode-excess", type=float, default=0.0,
+                      help="extra cathode loading [%% over the set's value]")
+    full.add_argument("--cathode-x", type=float, default=None,
+                      help="x in KxCoO2 at assembly (default 0.6, as made)")
+
     calibration = commands.add_parser("calibrate", help="fit carbons to their Table S1 rows")
     calibration.add_argument("cells", nargs="+", help="cells to calibrate")
     calibration.add_argument("--model", default="SPM", help=f"one of {', '.join(MODEL_NAMES)}")
@@ -183,7 +213,8 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     handlers = {"list": _command_list, "params": _command_params,
                 "simulate": _command_simulate, "rate": _command_rate,
-                "table-s1": _command_table_s1, "calibrate": _command_calibrate}
+                "table-s1": _command_table_s1, "calibrate": _command_calibrate,
+                "full-cell": _command_full_cell}
     try:
         return handlers[args.command](args) or 0
     except KionSimError as error:

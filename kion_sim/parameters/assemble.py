@@ -106,6 +106,20 @@ def _electrode_design(role: str, slot: str, cell: Component, area_m2: float,
     )
 
 
+def _with_electrode_values(cell: Component, overrides: dict[str, dict[str, float]]) -> Component:
+    electrodes = dict(cell.electrodes)
+    for role, values in overrides.items():
+        recipe = dict(cell.electrode(role))
+        unknown = set(values) - set(recipe)
+        if unknown:
+            raise ParameterSetError(f"{cell.name} {role} has no value {sorted(unknown)}; it has: "
+                                    f"{', '.join(sorted(recipe))}")
+        recipe.update({k: Quantity(k, float(v), "estimate", "design option")
+                       for k, v in values.items()})
+        electrodes[role] = recipe
+    return replace(cell, electrodes=electrodes)
+
+
 def _positive(cell: Component, role: str, key: str, get) -> float:
     value = get(key)
     if not value > 0:
@@ -256,14 +270,17 @@ def cell_parameters(name: str) -> CellParameters:
 
 def build_cell_parameters(name: str,
                           material_overrides: dict[str, dict[str, float]] | None = None,
+                          electrode_overrides: dict[str, dict[str, float]] | None = None,
                           ) -> CellParameters:
-    """Like :func:`cell_parameters`, with some material values replaced.
+    """Like :func:`cell_parameters`, with some material or electrode values replaced.
 
     ``material_overrides`` maps a material name to ``{value key: new value}``, e.g.
-    ``{"soft_carbon_900C": {"diffusivity [m2.s-1]": 3e-16}}``.
+    ``{"soft_carbon_900C": {"diffusivity [m2.s-1]": 3e-16}}``; ``electrode_overrides`` maps
+    an electrode role to values of the cell's recipe, e.g.
+    ``{"cathode": {"active mass loading [mg.cm-2]": 4.0}}``.
     """
     overrides = material_overrides or {}
-    cell = load_cell(name)
+    cell = _with_electrode_values(load_cell(name), electrode_overrides or {})
     if cell.kind not in CELL_KINDS:
         raise ParameterSetError(f"{cell.path}: kind {cell.kind!r}; valid: {CELL_KINDS}")
     area_m2 = cell.value("electrode area [cm2]") * 1e-4

@@ -3,6 +3,7 @@
 from kion_sim.plotting.figures import (
     plot_cycle_performance,
     plot_fade_curves,
+    plot_heatmap,
     plot_labelled_curves,
     plot_overpotentials,
     plot_rate_capability,
@@ -13,5 +14,6 @@ from kion_sim.plotting.figures import (
 __all__ = [
     "plot_cycle_performance",
     "plot_fade_curves",
+    "plot_heatmap",
     "plot_labelled_curves",
     "plot_overpotentials", "plot_rate_capability", "plot_voltage_curves", "save_figure"]

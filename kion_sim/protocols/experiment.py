@@ -24,7 +24,7 @@ def active_mass_g(cell: CellParameters, mass_basis: str | None = None) -> float:
     """Active mass [g] that specific currents and capacities refer to."""
     basis = mass_basis or default_mass_basis(cell)
     if cell.is_half_cell:
-        if basis not in ("working", "anode", "cathode", "both"):
+        if basis != "working":  # a half cell has one active material: its working electrode
             raise UnknownNameError("mass basis", basis, ["working"])
         return cell.electrodes["working"].active_mass_g
     if basis == "both":
@@ -48,14 +48,15 @@ def check_cut_off(cell: CellParameters, step: Step) -> None:
 
 def _pybamm_step(step: Step, amps_per_unit: dict[str, float]):
     if step.kind == "rest":
-        return pybamm.step.rest(duration=step.duration_s, period=step.duration_s / 50)
+        return pybamm.step.rest(duration=step.duration_s, period=step.duration_s / 50,
+                                skip_ok=False)
     if step.kind == "hold":
         termination = None
         if step.until_current is not None:
             termination = f"{step.until_current.value * amps_per_unit[step.until_current.unit]} A"
         duration = step.duration_s or 24 * 3600.0
         return pybamm.step.voltage(step.voltage_V, duration=duration, termination=termination,
-                                   period=min(duration / 100, 60.0))
+                                   period=min(duration / 100, 60.0), skip_ok=False)
     amperes = step.current.value * amps_per_unit[step.current.unit]
     seconds_for_window = amps_per_unit["C"] / amperes * 3600.0  # nominal capacity = window
     duration = step.duration_s
@@ -64,8 +65,9 @@ def _pybamm_step(step: Step, amps_per_unit: dict[str, float]):
     termination = f"{step.voltage_V} V" if step.voltage_V is not None else None
     signed = amperes if step.kind == "discharge" else -amperes
     period = min(seconds_for_window, duration) / _POINTS_PER_WINDOW
+    # A step that cannot start must say so, not be skipped in silence.
     return pybamm.step.current(signed, duration=duration, termination=termination,
-                               direction=step.kind, period=period)
+                               direction=step.kind, period=period, skip_ok=False)
 
 
 def to_experiment(protocol: Protocol, cell: CellParameters,

@@ -33,7 +33,8 @@ _STEP_PATTERNS = {
     "rest": re.compile(rf"^rest\s+for\s+{_TIME}$"),
     "hold": re.compile(rf"^hold\s+at\s+{_VOLTAGE}\s*v\s+(?:until\s+{_CURRENT}|for\s+{_TIME})$"),
 }
-_REPEAT = [re.compile(r"^\((.*)\)\s*[x*×]\s*(\d+)$"), re.compile(r"^(\d+)\s*[x*×]\s*\((.*)\)$")]
+_REPEAT = [re.compile(r"^\((.*)\)\s*[x*×]\s*(\d+)$", re.I),
+           re.compile(r"^(\d+)\s*[x*×]\s*\((.*)\)$", re.I)]
 _GRAMMAR = ("valid steps: 'Discharge|Charge at <I> until <V> V', 'Discharge|Charge at <I> for "
             "<t> <s|min|h>', 'Rest for <t> <s|min|h>', 'Hold at <V> V until <I>'; <I> in "
             "mA/g, A/g, mA, A or C-rate (2C, C/5); repeat with '(step; step) x N'")
@@ -88,6 +89,8 @@ class Protocol:
 def _current(number: str | None, unit: str | None, c_multiple: str | None,
              c_divisor: str | None) -> Current:
     if c_divisor is not None:
+        if not float(c_divisor) > 0:
+            raise ProtocolError(f"a C-rate divides by a positive number, got C/{c_divisor}")
         value, unit_name = 1.0 / float(c_divisor), "C"
     elif unit is None:
         value, unit_name = float(c_multiple) if c_multiple else 1.0, "C"
@@ -107,6 +110,16 @@ def _seconds(number: str, unit: str) -> float:
 
 
 def parse_step(text: str) -> Step:
+    """Parse one step; errors name the step they come from (see :func:`_parse_step`)."""
+    try:
+        return _parse_step(text)
+    except ProtocolError as error:
+        if text.strip() and text.strip() not in str(error):
+            raise ProtocolError(f"step {text.strip()!r}: {error}") from None
+        raise
+
+
+def _parse_step(text: str) -> Step:
     """Parse one step, e.g. ``"Discharge at 100 mA/g until 0.01 V"``.
 
     Examples
@@ -158,6 +171,8 @@ def parse_protocol(text: str | list[str] | Protocol) -> Protocol:
     """
     if isinstance(text, Protocol):
         return text
+    if not isinstance(text, str | list):
+        raise ProtocolError(f"a protocol is a string or a list of strings, got {text!r}")
     lines = text if isinstance(text, list) else text.replace("\r", "").split("\n")
     if isinstance(text, list) and not all(isinstance(line, str) for line in text):
         raise ProtocolError(f"a protocol is a string or a list of strings, got {text!r}")

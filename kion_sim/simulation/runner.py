@@ -139,15 +139,16 @@ def simulate(cell: str | CellParameters, protocol: str | list[str] | Protocol,
     if parameter_updates:
         values.update(parameter_updates)
     watcher = _RunWatcher(len(protocol.cycles) >= 10 if show_progress is None else show_progress)
+    mesh = {**pybamm_model.default_var_pts, **(mesh_points or {})}  # refine only what is named
     simulation = pybamm.Simulation(pybamm_model, parameter_values=values, experiment=experiment,
-                                   solver=pybamm.IDAKLUSolver(), var_pts=mesh_points)
+                                   solver=pybamm.IDAKLUSolver(), var_pts=mesh)
     try:
         solution = simulation.solve(callbacks=[watcher], calc_esoh=False)
     except pybamm.SolverError as error:
         raise SimulationError(
-            f"{cell.name} with {model} failed on its first step ({protocol.steps[0].text!r}): "
-            f"{error}. Try a smaller current, or check the step starts on the right side of "
-            f"its cut-off.") from error
+            f"{cell.name} with {model} could not run a step: {str(error).splitlines()[0]} "
+            f"Try a smaller current, or check each step starts on the right side of its "
+            f"cut-off (a discharge above its cut-off voltage, a charge below).") from error
     timeseries, steps = _step_frames(solution, protocol, cell, mass_g)
     result = SimulationResult(cell, model, protocol, basis, mass_g, timeseries, steps, solution,
                               watcher.problem)

@@ -287,5 +287,6 @@ def _uncertainty(parameters, jacobian: np.ndarray) -> dict[str, float]:
         sigma_log10 = np.sqrt(np.clip(np.diag(covariance), 0, None))
     except np.linalg.LinAlgError:
         sigma_log10 = np.full(len(parameters), np.inf)
-    return {p.key: float(10.0 ** s) if np.isfinite(s) else math.inf
+    # Beyond 1e300 the value is simply not determined by the data.
+    return {p.key: float(10.0 ** s) if np.isfinite(s) and s < 300 else math.inf
             for p, s in zip(parameters, sigma_log10, strict=True)}

@@ -1,0 +1,115 @@
+"""Balancing a full cell from its two half cells, and the remedies for first-cycle K loss.
+
+Every K+ a full cell cycles comes from the cathode (K0.6CoO2 is made with 0.6 K per Co). The
+first potassiation of the carbon spends part of it on the SEI, and that K never returns: the
+anode's first-cycle loss becomes the full cell's. Researchers compensate in three ways, each
+an option of :func:`full_cell_design`:
+
+- pre-potassiation: the carbon starts holding K (chemically or electrochemically added),
+  given in mAh per g of anode;
+- cathode excess: more cathode per area, so its spare K pays for the SEI (the N/P ratio falls);
+- a K-rich cathode start: K0.6CoO2 topped up to a higher x before assembly.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from kion_sim.errors import InvalidInputError
+from kion_sim.parameters.assemble import CellParameters, ElectrodeDesign, build_cell_parameters
+from kion_sim.parameters.catalog import cell_names, load_cell
+
+FULL_CELL = "full_cell"
+
+
+def electrode_window_V(material_name: str) -> tuple[float, float]:
+    """The window the material is cycled in vs K/K+: that of its own half cell."""
+    for name in cell_names():
+        cell = load_cell(name)
+        if cell.kind == "half_cell" and cell.references.get("working") == material_name:
+            return (cell.value("default lower voltage cut-off [V]"),
+                    cell.value("default upper voltage cut-off [V]"))
+    raise InvalidInputError(f"no half cell of {material_name!r} says its voltage window")
+
+
+def stoichiometry_at(design: ElectrodeDesign, potential_V: float) -> float:
+    """Equilibrium stoichiometry at ``potential_V`` vs K/K+ (inverse of the tabulated OCP)."""
+    sto, ocp = np.array(design.ocp.stoichiometry), np.array(design.ocp.potential_V)
+    return float(np.interp(potential_V, ocp[::-1], sto[::-1]))
+
+
+def _specific_mAh_g(design: ElectrodeDesign, sto_span: float) -> float:
+    return design.material.value("specific capacity at full stoichiometry [mAh.g-1]") * sto_span
+
+
+@dataclass(frozen=True)
+class Balance:
+    """Areal capacities [mAh/cm2] of each electrode over its window, and what they imply."""
+
+    anode_window_mAh_cm2: float
+    cathode_window_mAh_cm2: float
+    cathode_first_charge_mAh_cm2: float
+    prepotassiation_mAh_cm2: float
+
+    @property
+    def n_to_p(self) -> float:
+        """N/P: anode over cathode reversible capacity per area (each in its own window)."""
+        return self.anode_window_mAh_cm2 / self.cathode_window_mAh_cm2
+
+
+def balance(cell: CellParameters) -> Balance:
+    """N/P ratio and K inventory of a full cell, from its loadings and the two OCP windows."""
+    if cell.is_half_cell:
+        raise InvalidInputError(f"{cell.name} is a half cell; balancing needs a full cell")
+    anode, cathode = cell.electrodes["anode"], cell.electrodes["cathode"]
+    area_cm2 = cell.values["Electrode height [m]"] * cell.values["Electrode width [m]"] * 1e4
+    a_low, a_high = electrode_window_V(anode.material.name)
+    c_low, c_high = electrode_window_V(cathode.material.name)
+    anode_span = stoichiometry_at(anode, a_low) - stoichiometry_at(anode, a_high)
+    cathode_span = stoichiometry_at(cathode, c_low) - stoichiometry_at(cathode, c_high)
+    first_charge = cathode.initial_stoichiometry - stoichiometry_at(cathode, c_high)
+    per_cm2 = lambda design, span: _specific_mAh_g(design, span) * (  # noqa: E731
+        design.active_mass_g * 1e3 / area_cm2) * 1e-3
+    return Balance(per_cm2(anode, anode_span), per_cm2(cathode, cathode_span),
+                   per_cm2(cathode, first_charge),
+                   per_cm2(anode, anode.initial_stoichiometry))
+
+
+def full_cell_design(prepotassiation_mAh_g: float = 0.0, cathode_excess_pct: float = 0.0,
+                     cathode_initial_x: float | None = None,
+                     anode_loading_mg_cm2: float | None = None,
+                     name: str = FULL_CELL) -> CellParameters:
+    """The full cell with the first-cycle remedies applied.
+
+    Parameters
+    ----------
+    prepotassiation_mAh_g : K put into the carbon before assembly, per g of carbon.
+    cathode_excess_pct : extra cathode loading, % over the set's value.
+    cathode_initial_x : x in KxCoO2 at assembly (default: the as-made 0.6).
+    anode_loading_mg_cm2 : carbon loading (default: the set's value).
+    """
+    base = build_cell_parameters(name)
+    anode, cathode = base.electrodes["anode"], base.electrodes["cathode"]
+    if prepotassiation_mAh_g < 0 or cathode_excess_pct <= -100:
+        raise InvalidInputError("pre-potassiation must be >= 0 mAh/g and cathode excess "
+                                f"> -100 %; got {prepotassiation_mAh_g}, {cathode_excess_pct}")
+    q_anode = anode.material.value("specific capacity at full stoichiometry [mAh.g-1]")
+    anode_sto = anode.initial_stoichiometry + prepotassiation_mAh_g / q_anode
+    cathode_x = cathode.initial_stoichiometry if cathode_initial_x is None else cathode_initial_x
+    for label, value, design in (("anode", anode_sto, anode), ("cathode", cathode_x, cathode)):
+        low, high = min(design.ocp.stoichiometry), max(design.ocp.stoichiometry)
+        if not low <= value <= high:
+            raise InvalidInputError(f"{label} would start at stoichiometry {value:.3f}, outside "
+                                    f"its tabulated range {low:.3f}-{high:.3f}")
+    recipe = load_cell(name).electrodes
+    loading = recipe["cathode"]["active mass loading [mg.cm-2]"].value
+    overrides = {
+        "anode": {"initial stoichiometry": anode_sto},
+        "cathode": {"initial stoichiometry": cathode_x,
+                    "active mass loading [mg.cm-2]": loading * (1 + cathode_excess_pct / 100)},
+    }
+    if anode_loading_mg_cm2 is not None:
+        overrides["anode"]["active mass loading [mg.cm-2]"] = anode_loading_mg_cm2
+    return build_cell_parameters(name, electrode_overrides=overrides)

@@ -1,0 +1,92 @@
+"""Full-cell predictions from the two calibrated half cells (no full-cell data exists to fit).
+
+Currents and capacities are per g of cathode (K0.6CoO2), the field's habit for full cells;
+energies are given per kg of both active materials as well.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from kion_sim.analysis.cycles import capacity_retention, cycle_summary, voltage_curves
+from kion_sim.fullcell.balancing import balance, full_cell_design
+from kion_sim.parameters.assemble import CellParameters
+from kion_sim.protocols.experiment import galvanostatic_cycles
+from kion_sim.simulation.rate import rate_capability
+from kion_sim.simulation.runner import simulate
+
+DEFAULT_RATES_mA_g = (20, 50, 100, 200, 500)
+
+
+@dataclass
+class FullCellPrediction:
+    """Headline numbers, 2nd-cycle voltage curve, rate capability and fade of one design."""
+
+    cell: CellParameters
+    summary: dict
+    curves: pd.DataFrame
+    rate: pd.DataFrame
+    fade: pd.DataFrame
+
+    def write(self, folder: str | Path) -> list[Path]:
+        """CSV tables and PNG figures, each written whole or not at all."""
+        from kion_sim.output import write_csv
+        from kion_sim.plotting import (
+            plot_cycle_performance,
+            plot_rate_capability,
+            plot_voltage_curves,
+            save_figure,
+        )
+
+        folder = Path(folder)
+        folder.mkdir(parents=True, exist_ok=True)
+        title = "K0.6CoO2 || soft carbon (prediction)"
+        series = self.curves.rename(columns={"capacity_mAh_g": "step_capacity_mAh_g",
+                                             "kind": "step_kind"})
+        return [
+            write_csv(pd.DataFrame([self.summary]), folder / "full_cell_summary.csv"),
+            write_csv(self.curves, folder / "full_cell_voltage_curve_cycle2.csv"),
+            write_csv(self.rate, folder / "full_cell_rate_capability.csv"),
+            write_csv(self.fade, folder / "full_cell_fade.csv"),
+            save_figure(plot_voltage_curves(series, f"{title}, 2nd cycle"),
+                        folder / "full_cell_voltage_curve_cycle2.png"),
+            save_figure(plot_rate_capability(self.rate, title),
+                        folder / "full_cell_rate_capability.png"),
+            save_figure(plot_cycle_performance(self.fade, title), folder / "full_cell_fade.png"),
+        ]
+
+
+def predict_full_cell(cell: CellParameters | None = None, model: str = "SPMe",
+                      formation_mA_g: float = 20.0, rates_mA_g=DEFAULT_RATES_mA_g,
+                      fade_mA_g: float = 100.0, fade_cycles: int = 200,
+                      show_progress: bool = False) -> FullCellPrediction:
+    """Predict the full cell: first-cycle loss, voltage curve, energy, rate and fade."""
+    cell = cell or full_cell_design()
+    formation = simulate(cell, galvanostatic_cycles(cell, formation_mA_g, 2), model=model,
+                         show_progress=False)
+    first, second = cycle_summary(formation.steps).iloc[:2].to_dict(orient="records")
+    masses_g = {role: d.active_mass_g for role, d in cell.electrodes.items()}
+    both_per_cathode = masses_g["cathode"] / sum(masses_g.values())
+    curves = voltage_curves(formation.timeseries)
+    fade_run = simulate(cell, galvanostatic_cycles(cell, fade_mA_g, fade_cycles), model=model,
+                        show_progress=show_progress)
+    fade = cycle_summary(fade_run.steps)
+    fade["retention_pct"] = capacity_retention(fade, 2, "discharge")
+    balanced = balance(cell)
+    summary = {
+        "n_to_p": balanced.n_to_p,
+        "first_cycle_efficiency_pct": first["coulombic_efficiency_pct"],
+        "capacity_mAh_g_cathode": second["discharge_capacity_mAh_g"],
+        "capacity_mAh_g_both": second["discharge_capacity_mAh_g"] * both_per_cathode,
+        "average_discharge_voltage_V":
+            second["discharge_energy_mWh_g"] / second["discharge_capacity_mAh_g"],
+        "energy_Wh_kg_both": second["discharge_energy_mWh_g"] * both_per_cathode,
+        f"retention_after_{fade_cycles}_cycles_pct": float(fade["retention_pct"].iloc[-1]),
+        "formation_current_mA_g_cathode": formation_mA_g,
+        "fade_current_mA_g_cathode": fade_mA_g,
+    }
+    rate = rate_capability(cell, list(rates_mA_g), model=model) if rates_mA_g else pd.DataFrame()
+    return FullCellPrediction(cell, summary, curves[curves["cycle"] == 2], rate, fade)
