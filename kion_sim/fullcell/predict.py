@@ -85,6 +85,9 @@ def predict_full_cell(cell: CellParameters | None = None, model: str = "SPMe",
             second["discharge_energy_mWh_g"] / second["discharge_capacity_mAh_g"],
         "energy_Wh_kg_both": second["discharge_energy_mWh_g"] * both_per_cathode,
         f"retention_after_{fade_cycles}_cycles_pct": float(fade["retention_pct"].iloc[-1]),
+        # Lowest carbon potential vs K/K+ (at the separator): below 0 V, K plating is likely.
+        "min_anode_potential_V": float(min(formation.timeseries["anode_potential_vs_K_V"].min(),
+                                           fade_run.timeseries["anode_potential_vs_K_V"].min())),
         "formation_current_mA_g_cathode": formation_mA_g,
         "fade_current_mA_g_cathode": fade_mA_g,
     }

@@ -140,9 +140,9 @@ def plot_heatmap(table: pd.DataFrame, x: str, y: str, value: str, title: str = "
     image = ax.imshow(grid.to_numpy(), origin="lower", aspect="auto", cmap="viridis")
     ax.set_xticks(range(len(grid.columns)), [f"{v:.3g}" for v in grid.columns])
     ax.set_yticks(range(len(grid.index)), [f"{v:.3g}" for v in grid.index])
-    for (row, col), number in pd.DataFrame(grid.to_numpy()).stack().items():
+    for (row, col), number in pd.DataFrame(grid.to_numpy()).stack().items():  # skips NaN
         ax.text(col, row, f"{number:.3g}", ha="center", va="center", color="white", fontsize=8)
-    best = divmod(int(pd.Series(grid.to_numpy().ravel()).idxmax()), grid.shape[1])
+    best = divmod(int(pd.Series(grid.to_numpy().ravel()).idxmax()), grid.shape[1])  # NaN-safe
     ax.add_patch(plt.Rectangle((best[1] - 0.5, best[0] - 0.5), 1, 1, fill=False, ec="red", lw=2))
     fig.colorbar(image, ax=ax, label=value)
     ax.set(xlabel=x, ylabel=y, title=title)

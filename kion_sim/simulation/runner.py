@@ -60,6 +60,9 @@ def _variables(cell: CellParameters) -> dict[str, str]:
                "K_in_electrolyte_mol": "Total lithium in electrolyte [mol]"}
     for role, design in cell.electrodes.items():
         columns[f"{role}_ocp_V"] = f"{design.slot} electrode bulk open-circuit potential [V]"
+    if not cell.is_half_cell:  # below 0 V vs K/K+ at the separator, K metal would plate
+        columns["anode_potential_vs_K_V"] = (
+            "Negative electrode surface potential difference at separator interface [V]")
     sei_slot = "positive" if cell.is_half_cell else "negative"
     columns["K_lost_to_SEI_mol"] = f"Loss of lithium to {sei_slot} SEI [mol]"
     return columns
