@@ -36,7 +36,8 @@ def main() -> None:
                 out / "cathode_voltage_curves.png")
     save_figure(plot_rate_capability(rate, title), out / "cathode_rate_capability.png")
     print(kion_sim.cycle_summary(result.steps).round(2).to_string(index=False))
-    print(rate[["current_density_mA_g", "discharge_capacity_mAh_g"]].round(1).to_string(index=False))
+    shown = rate[["current_density_mA_g", "discharge_capacity_mAh_g"]].round(1)
+    print(shown.to_string(index=False))
 
 
 if __name__ == "__main__":
