@@ -46,19 +46,19 @@ def check_cut_off(cell: CellParameters, step: Step) -> None:
         )
 
 
-def _pybamm_step(step: Step, amps_per_unit: dict[str, float]):
+def _pybamm_step(step: Step, mass_g: float, nominal_Ah: float):
     if step.kind == "rest":
         return pybamm.step.rest(duration=step.duration_s, period=step.duration_s / 50,
                                 skip_ok=False)
     if step.kind == "hold":
         termination = None
         if step.until_current is not None:
-            termination = f"{step.until_current.value * amps_per_unit[step.until_current.unit]} A"
+            termination = f"{step.until_current.to_amperes(mass_g, nominal_Ah)} A"
         duration = step.duration_s or 24 * 3600.0
         return pybamm.step.voltage(step.voltage_V, duration=duration, termination=termination,
                                    period=min(duration / 100, 60.0), skip_ok=False)
-    amperes = step.current.value * amps_per_unit[step.current.unit]
-    seconds_for_window = amps_per_unit["C"] / amperes * 3600.0  # nominal capacity = window
+    amperes = step.current.to_amperes(mass_g, nominal_Ah)
+    seconds_for_window = nominal_Ah / amperes * 3600.0  # the nominal capacity is the window
     duration = step.duration_s
     if duration is None:  # long enough that only the voltage cut-off can end the step
         duration = max(_DURATION_SAFETY_FACTOR * seconds_for_window, 600.0)
@@ -76,8 +76,8 @@ def to_experiment(protocol: Protocol, cell: CellParameters,
     for step in protocol.steps:
         check_cut_off(cell, step)
     nominal_Ah = cell.values["Nominal cell capacity [A.h]"]
-    amps_per_unit = {"A/g": active_mass_g(cell, mass_basis), "A": 1.0, "C": nominal_Ah}
-    cycles = [tuple(_pybamm_step(step, amps_per_unit) for step in cycle)
+    mass_g = active_mass_g(cell, mass_basis)
+    cycles = [tuple(_pybamm_step(step, mass_g, nominal_Ah) for step in cycle)
               for cycle in protocol.cycles]
     return pybamm.Experiment(cycles)
 

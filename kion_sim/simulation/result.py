@@ -10,12 +10,6 @@ from kion_sim.parameters.assemble import CellParameters
 from kion_sim.protocols.language import Protocol
 
 
-def potassium_name(pybamm_name: str) -> str:
-    """PyBaMM's variable names say lithium; the ion in kion_sim is K+."""
-    return (pybamm_name.replace("Lithium", "Potassium").replace("lithium", "potassium")
-            .replace("Li ", "K "))
-
-
 @dataclass
 class SimulationResult:
     """A finished (or partly finished) run.
@@ -42,5 +36,4 @@ class SimulationResult:
 
     def variable(self, name: str):
         """A PyBaMM variable by K name (``"Total potassium in particles [mol]"``) or PyBaMM's."""
-        pybamm_name = (name.replace("Potassium", "Lithium").replace("potassium", "lithium"))
-        return self.solution[pybamm_name]
+        return self.solution[name.replace("Potassium", "Lithium").replace("potassium", "lithium")]
