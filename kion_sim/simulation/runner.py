@@ -68,7 +68,8 @@ def _variables(cell: CellParameters) -> dict[str, str]:
     return columns
 
 
-def _step_frames(solution, protocol: Protocol, cell: CellParameters, mass_g: float):
+def step_tables(solution, protocol: Protocol, cell: CellParameters, mass_g: float):
+    """(time series, step table) of a PyBaMM experiment solution, in mAh/g of ``mass_g``."""
     columns = _variables(cell)
     series, rows = [], []
     for cycle_index, cycle_solution in enumerate(solution.cycles, start=1):
@@ -152,7 +153,7 @@ def simulate(cell: str | CellParameters, protocol: str | list[str] | Protocol,
             f"{cell.name} with {model} could not run a step: {str(error).splitlines()[0]} "
             f"Try a smaller current, or check each step starts on the right side of its "
             f"cut-off (a discharge above its cut-off voltage, a charge below).") from error
-    timeseries, steps = _step_frames(solution, protocol, cell, mass_g)
+    timeseries, steps = step_tables(solution, protocol, cell, mass_g)
     result = SimulationResult(cell, model, protocol, basis, mass_g, timeseries, steps, solution,
                               watcher.problem)
     if watcher.problem is not None:

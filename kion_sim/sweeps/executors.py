@@ -1,0 +1,63 @@
+"""Where sweep points run: in this process, in local processes, or on a Dask cluster.
+
+Each executor takes (index, point) pairs and yields finished records as they complete; the
+worker keeps one evaluator per sweep, so built simulations are reused across its points.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable, Iterator
+from concurrent.futures import ProcessPoolExecutor, as_completed
+
+from kion_sim.sweeps.checkpoint import fingerprint
+from kion_sim.sweeps.evaluate import PointEvaluator, failed_outputs
+from kion_sim.sweeps.spec import SweepSpec
+
+_EVALUATORS: dict[str, PointEvaluator] = {}  # per worker process: one per sweep
+
+
+def evaluate_record(spec: SweepSpec, index: int, point: dict, reuse: bool = True) -> dict:
+    """Run one point; a failure is recorded with its message, never raised."""
+    key = f"{fingerprint(spec)}-{reuse}"
+    if key not in _EVALUATORS:
+        _EVALUATORS[key] = PointEvaluator(spec, reuse=reuse)
+    started = time.perf_counter()
+    try:
+        outputs, error = _EVALUATORS[key](point), None
+    except Exception as failure:  # a failed point is a result: record it and go on
+        outputs, error = failed_outputs(spec), f"{type(failure).__name__}: {failure}"
+    return {"index": index, "point": point, "outputs": outputs, "error": error,
+            "seconds": time.perf_counter() - started}
+
+
+def run_serial(spec: SweepSpec, items: Iterable[tuple[int, dict]],
+               reuse: bool = True) -> Iterator[dict]:
+    for index, point in items:
+        yield evaluate_record(spec, index, point, reuse)
+
+
+def run_local_processes(spec: SweepSpec, items: Iterable[tuple[int, dict]], workers: int,
+                        reuse: bool = True) -> Iterator[dict]:
+    with ProcessPoolExecutor(max_workers=workers) as pool:
+        futures = [pool.submit(evaluate_record, spec, index, point, reuse)
+                   for index, point in items]
+        for future in as_completed(futures):
+            yield future.result()
+
+
+def run_dask(spec: SweepSpec, items: Iterable[tuple[int, dict]], scheduler,
+             reuse: bool = True) -> Iterator[dict]:
+    """``scheduler``: an address (``tcp://host:8786``) or a ``distributed.Client``."""
+    from distributed import Client
+    from distributed import as_completed as dask_as_completed
+
+    client = scheduler if isinstance(scheduler, Client) else Client(scheduler)
+    try:
+        futures = [client.submit(evaluate_record, spec, index, point, reuse, pure=False)
+                   for index, point in items]
+        for future in dask_as_completed(futures):
+            yield future.result()
+    finally:
+        if client is not scheduler:
+            client.close()
