@@ -153,6 +153,30 @@ def _command_full_cell(args) -> int:
     return 0
 
 
+def _command_sweep(args) -> int:
+    from kion_sim.output import write_csv
+    from kion_sim.plotting import plot_sweep, save_figure
+    from kion_sim.sweeps import load_sweep, run_sweep
+
+    spec = load_sweep(args.file)
+    executor = "dask" if args.scheduler else ("serial" if args.workers == 1 else "local")
+    checkpoint = args.checkpoint or f"{args.out}/{spec.name}.checkpoint.jsonl"
+    print(f"sweep {spec.name}: {len(spec.points)} points on {executor} "
+          f"(checkpoint {checkpoint})", file=sys.stderr)
+    table = run_sweep(spec, executor=executor, workers=args.workers, scheduler=args.scheduler,
+                      checkpoint=checkpoint)
+    path = write_csv(table, f"{args.out}/{spec.name}.csv")
+    with pd.option_context("display.width", 250, "display.max_columns", None):
+        print(table.round(4).to_string(index=False))
+    if spec.swept:
+        x = spec.swept[0]
+        y = spec.swept[1] if len(spec.swept) == 2 else None
+        save_figure(plot_sweep(table, x, args.plot, y, f"{spec.name}: {args.plot}"),
+                    f"{args.out}/{spec.name}_{args.plot}.png")
+    print(f"wrote {path} and its figure; {table['error'].notna().sum()} points failed")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="kion-sim", description=__doc__.split("\n")[0])
     commands = parser.add_subparsers(dest="command", required=True)
@@ -201,6 +225,14 @@ def build_parser() -> argparse.ArgumentParser:
     full.add_argument("--cathode-x", type=float, default=None,
                       help="x in KxCoO2 at assembly (default 0.6, as made)")
 
+    sweep = commands.add_parser("sweep", help="run a parameter sweep from a TOML file")
+    sweep.add_argument("file", help="sweep file (see kion_sim.sweeps.spec)")
+    sweep.add_argument("--workers", type=int, default=None, help="local processes (all cores)")
+    sweep.add_argument("--scheduler", help="Dask scheduler address, e.g. tcp://host:8786")
+    sweep.add_argument("--checkpoint", help="JSONL checkpoint (default: in --out)")
+    sweep.add_argument("--out", default="kion_sim_output/sweep", help="output folder")
+    sweep.add_argument("--plot", default="capacity_mAh_g", help="output to plot")
+
     calibration = commands.add_parser("calibrate", help="fit carbons to their Table S1 rows")
     calibration.add_argument("cells", nargs="+", help="cells to calibrate")
     calibration.add_argument("--model", default="SPM", help=f"one of {', '.join(MODEL_NAMES)}")
@@ -214,7 +246,7 @@ def main(argv: list[str] | None = None) -> int:
     handlers = {"list": _command_list, "params": _command_params,
                 "simulate": _command_simulate, "rate": _command_rate,
                 "table-s1": _command_table_s1, "calibrate": _command_calibrate,
-                "full-cell": _command_full_cell}
+                "full-cell": _command_full_cell, "sweep": _command_sweep}
     try:
         return handlers[args.command](args) or 0
     except KionSimError as error:

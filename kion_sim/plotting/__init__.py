@@ -7,6 +7,7 @@ from kion_sim.plotting.figures import (
     plot_labelled_curves,
     plot_overpotentials,
     plot_rate_capability,
+    plot_sweep,
     plot_voltage_curves,
     save_figure,
 )
@@ -16,4 +17,9 @@ __all__ = [
     "plot_fade_curves",
     "plot_heatmap",
     "plot_labelled_curves",
-    "plot_overpotentials", "plot_rate_capability", "plot_voltage_curves", "save_figure"]
+    "plot_overpotentials",
+    "plot_rate_capability",
+    "plot_sweep",
+    "plot_voltage_curves",
+    "save_figure",
+]

@@ -10,6 +10,7 @@ import matplotlib
 
 matplotlib.use("Agg")  # figures go to files; no screen is assumed
 import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
 from kion_sim.analysis.cycles import voltage_curves  # noqa: E402
@@ -146,5 +147,28 @@ def plot_heatmap(table: pd.DataFrame, x: str, y: str, value: str, title: str = "
     ax.add_patch(plt.Rectangle((best[1] - 0.5, best[0] - 0.5), 1, 1, fill=False, ec="red", lw=2))
     fig.colorbar(image, ax=ax, label=value)
     ax.set(xlabel=x, ylabel=y, title=title)
+    fig.tight_layout()
+    return fig
+
+
+def plot_sweep(table: pd.DataFrame, x: str, value: str, y: str | None = None, title: str = ""):
+    """A line of ``value`` over ``x`` (one line per other swept setting), or a heat map over
+    ``x`` and ``y``."""
+    if y is not None:
+        return plot_heatmap(table, x, y, value, title)
+    others = [c for c in table.columns if c not in (x, value, "index", "error")
+              and c in table.attrs.get("swept", ())]
+    fig, ax = plt.subplots(figsize=(6, 4))
+    groups = table.groupby(others) if others else [((), table)]
+    for label, part in groups:
+        part = part.sort_values(x)
+        ax.plot(part[x], part[value], "o-", label=", ".join(f"{o}={v:g}" for o, v in
+                                                            zip(others, np.atleast_1d(label),
+                                                                strict=False)) or None)
+    if table[x].min() > 0 and table[x].max() / table[x].min() > 50:
+        ax.set_xscale("log")
+    ax.set(xlabel=x, ylabel=value, title=title)
+    if others:
+        ax.legend(fontsize=7)
     fig.tight_layout()
     return fig

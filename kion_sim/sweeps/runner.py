@@ -67,4 +67,6 @@ def run_sweep(spec: SweepSpec, executor: str = "local", workers: int | None = No
 def sweep_table(spec: SweepSpec, records: dict[int, dict]) -> pd.DataFrame:
     rows = [{"index": index, **record["point"], **record["outputs"], "error": record["error"]}
             for index, record in sorted(records.items())]
-    return pd.DataFrame(rows)
+    table = pd.DataFrame(rows)
+    table.attrs["swept"] = spec.swept
+    return table
