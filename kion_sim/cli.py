@@ -101,11 +101,14 @@ def _command_table_s1(args) -> int:
 
     from kion_sim.validation import run_table_s1
 
-    result = run_table_s1(model=args.model, show_progress=not args.json)
+    result = run_table_s1(model=args.model, show_progress=not args.json, exact=args.exact)
     if args.json:
         print(json.dumps(result.records(), indent=2))
         return 0
     shown = result.table.drop(columns=["cell"])
+    if not args.exact:
+        print("(fast path: adaptive inter-cycle extrapolation; --exact simulates every cycle)",
+              file=sys.stderr)
     with pd.option_context("display.width", 250, "display.max_columns", None):
         print(shown.to_string(index=False))
     for row in result.table.itertuples():
@@ -122,7 +125,7 @@ def _command_calibrate(args) -> int:
 
     for cell in args.cells:
         print(f"calibrating {cell} ({args.model})", file=sys.stderr)
-        result = calibrate(cell, model=args.model, show_progress=True)
+        result = calibrate(cell, model=args.model, show_progress=True, exact=args.exact)
         with pd.option_context("display.width", 250, "display.max_columns", None):
             print(result.summary().to_string(index=False))
             print(result.residuals.to_string(index=False))
@@ -213,6 +216,8 @@ def build_parser() -> argparse.ArgumentParser:
     table = commands.add_parser("table-s1", help="Table S1: reported vs simulated (main job)")
     table.add_argument("--model", default="SPM", help=f"one of {', '.join(MODEL_NAMES)}")
     table.add_argument("--json", action="store_true", help="print a JSON list instead")
+    table.add_argument("--exact", action="store_true",
+                       help="simulate every cycle (default: adaptive inter-cycle extrapolation)")
 
     full = commands.add_parser("full-cell", help="predict the K0.6CoO2 || soft carbon cell")
     full.add_argument("--model", default="SPMe", help=f"one of {', '.join(MODEL_NAMES)}")
@@ -236,6 +241,8 @@ def build_parser() -> argparse.ArgumentParser:
     calibration = commands.add_parser("calibrate", help="fit carbons to their Table S1 rows")
     calibration.add_argument("cells", nargs="+", help="cells to calibrate")
     calibration.add_argument("--model", default="SPM", help=f"one of {', '.join(MODEL_NAMES)}")
+    calibration.add_argument("--exact", action="store_true",
+                             help="simulate every cycle (default: fast fade path)")
     calibration.add_argument("--write", action="store_true",
                              help="write the fits into parameter_sets/ (provenance fitted)")
     return parser

@@ -1,8 +1,16 @@
 """Runs a cell under a protocol: the only layer that solves."""
 
+from kion_sim.simulation.fade import FadeRun, fade_run
 from kion_sim.simulation.overpotentials import overpotential_breakdown
 from kion_sim.simulation.rate import rate_capability
 from kion_sim.simulation.result import SimulationResult
 from kion_sim.simulation.runner import simulate
 
-__all__ = ["SimulationResult", "overpotential_breakdown", "rate_capability", "simulate"]
+__all__ = [
+    "FadeRun",
+    "SimulationResult",
+    "fade_run",
+    "overpotential_breakdown",
+    "rate_capability",
+    "simulate",
+]

@@ -75,10 +75,11 @@ def calibration_plan(cell: str) -> tuple[list[FitParameter], list, list[Reported
     return parameters, targets, rows
 
 
-def calibrate(cell: str, model: str = "SPM", show_progress: bool = False) -> FitResult:
+def calibrate(cell: str, model: str = "SPM", show_progress: bool = False,
+              exact: bool = False) -> FitResult:
     """Fit ``cell`` to its Table S1 rows (see the module docstring for what fits what)."""
     parameters, targets, _ = calibration_plan(cell)
-    return fit(cell, parameters, targets, model=model, show_progress=show_progress)
+    return fit(cell, parameters, targets, model=model, show_progress=show_progress, exact=exact)
 
 
 def write_fitted_values(result: FitResult, model: str) -> list[str]:

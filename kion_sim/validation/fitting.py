@@ -20,6 +20,7 @@ from kion_sim.errors import InvalidInputError, SimulationError
 from kion_sim.parameters.assemble import CellParameters, build_cell_parameters
 from kion_sim.parameters.catalog import load_material
 from kion_sim.protocols.experiment import galvanostatic_cycles
+from kion_sim.simulation.fade import fade_run
 from kion_sim.simulation.runner import simulate
 
 
@@ -161,8 +162,12 @@ class VoltageCurveTarget:
 Target = CapacityTarget | RetentionTarget | VoltageCurveTarget
 
 
+# Runs this long take the fast fade path (adaptive inter-cycle extrapolation) unless exact.
+_FAST_FADE_FROM_CYCLES = 10
+
+
 def evaluate_targets(cell: CellParameters, targets: list[Target], model: str = "SPM",
-                     ) -> list[tuple[float, np.ndarray]]:
+                     exact: bool = False) -> list[tuple[float, np.ndarray]]:
     """Simulate each distinct run the targets need once; return (value, residuals) per target."""
     longest: dict[tuple, int] = {}
     for target in targets:
@@ -171,6 +176,10 @@ def evaluate_targets(cell: CellParameters, targets: list[Target], model: str = "
         longest[key] = max(longest.get(key, 0), run.cycles)
     outputs = {}
     for (current, lower, upper), cycles in longest.items():
+        if cycles >= _FAST_FADE_FROM_CYCLES and not exact:  # curve targets use short runs
+            run = fade_run(cell, current, cycles, model, lower, upper)
+            outputs[(current, lower, upper)] = (run.summary, None)
+            continue
         protocol = galvanostatic_cycles(cell, current, cycles, lower, upper)
         result = simulate(cell, protocol, model=model, show_progress=False)
         outputs[(current, lower, upper)] = (cycle_summary(result.steps), result.timeseries)
@@ -216,7 +225,7 @@ def _overrides(parameters: list[FitParameter], log_values: np.ndarray) -> dict:
 
 def fit(cell: str, parameters: list[FitParameter], targets: list[Target], model: str = "SPM",
         initial: dict[str, float] | None = None, show_progress: bool = False,
-        max_evaluations: int = 60) -> FitResult:
+        max_evaluations: int = 60, exact: bool = False) -> FitResult:
     """Fit ``parameters`` of ``cell``'s materials so its simulations meet ``targets``.
 
     Residuals are scaled by each target's uncertainty, so the cost is a chi-square and the
@@ -235,7 +244,7 @@ def fit(cell: str, parameters: list[FitParameter], targets: list[Target], model:
         calls["count"] += 1
         trial = build_cell_parameters(cell, _overrides(parameters, log_values))
         try:
-            evaluated = evaluate_targets(trial, targets, model)
+            evaluated = evaluate_targets(trial, targets, model, exact)
         except SimulationError:
             return np.full(_residual_count(targets), 1e3)  # a failed solve is a bad fit
         vector = np.concatenate([r for _, r in evaluated])
@@ -248,7 +257,7 @@ def fit(cell: str, parameters: list[FitParameter], targets: list[Target], model:
     solution = least_squares(residual_vector, x0, bounds=bounds, diff_step=1e-3,
                              x_scale=1.0, max_nfev=max_evaluations)
     fitted_cell = build_cell_parameters(cell, _overrides(parameters, solution.x))
-    evaluated = evaluate_targets(fitted_cell, targets, model)
+    evaluated = evaluate_targets(fitted_cell, targets, model, exact)
     return FitResult(
         cell=cell, parameters=parameters, initial=start,
         fitted={p.key: float(10.0 ** v) for p, v in zip(parameters, solution.x, strict=True)},
