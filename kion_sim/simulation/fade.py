@@ -29,6 +29,8 @@ from kion_sim.protocols.experiment import (
 )
 from kion_sim.protocols.language import parse_protocol
 
+# Runs at least this long take the fast path by default (table-s1, fitting, sweeps).
+FAST_FADE_FROM_CYCLES = 10
 _MAX_GROWTH = 3.0  # a jump at most triples after a good one
 
 

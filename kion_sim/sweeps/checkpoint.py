@@ -17,7 +17,8 @@ from kion_sim.errors import InvalidInputError
 def fingerprint(spec) -> str:
     """Identifies a sweep's settings and points, so a checkpoint is never mixed with another."""
     text = json.dumps([spec.cell, spec.model, spec.cycles, spec.current_density_mA_g,
-                       spec.lower_V, spec.upper_V, list(spec.outputs), list(spec.points)],
+                       spec.lower_V, spec.upper_V, list(spec.outputs), list(spec.points),
+                       spec.exact],
                       sort_keys=True, default=str)
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 

@@ -14,13 +14,18 @@ from kion_sim.models.builder import build_model
 from kion_sim.parameters.assemble import cell_parameters, load_cell
 from kion_sim.protocols.experiment import active_mass_g, galvanostatic_cycles, to_experiment
 from kion_sim.protocols.language import parse_protocol
+from kion_sim.simulation.fade import FAST_FADE_FROM_CYCLES, fade_run
 from kion_sim.simulation.runner import simulate, step_tables
 from kion_sim.sweeps.spec import PROTOCOL_SETTINGS, SweepSpec
 
 
 def summarise(steps, first_step: str, outputs) -> dict:
     """Sweep outputs from a step table: the cycle's second direction is what came out."""
-    summary = cycle_summary(steps)
+    return summarise_cycles(cycle_summary(steps), first_step, outputs)
+
+
+def summarise_cycles(summary, first_step: str, outputs) -> dict:
+    """Sweep outputs from a per-cycle summary."""
     out = "charge" if first_step == "discharge" else "discharge"
     second = summary.iloc[min(1, len(summary) - 1)]
     capacity = float(second[f"{out}_capacity_mAh_g"])
@@ -56,6 +61,11 @@ class PointEvaluator:
         current, cycles = self._settings(point)
         parameters = {k: float(v) for k, v in point.items() if k not in PROTOCOL_SETTINGS}
         protocol = self._protocol(current, cycles)
+        if cycles >= FAST_FADE_FROM_CYCLES and not self.spec.exact:
+            run = fade_run(self.cell, current, cycles, self.spec.model, self.spec.lower_V,
+                           self.spec.upper_V, parameter_updates=parameters)
+            self.builds += 1
+            return summarise_cycles(run.summary, self.first_step, self.spec.outputs)
         if self.reuse and parameters:
             try:
                 return self._solve_with_inputs(protocol, (current, cycles), parameters)

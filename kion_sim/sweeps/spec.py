@@ -47,6 +47,7 @@ class SweepSpec:
     upper_V: float | None = None
     name: str = "sweep"
     swept: tuple[str, ...] = field(default=())
+    exact: bool = False  # long runs take the fast fade path unless this is set
 
     def __post_init__(self):
         known = set(cell_parameters(self.cell).values)

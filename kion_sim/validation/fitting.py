@@ -20,7 +20,7 @@ from kion_sim.errors import InvalidInputError, SimulationError
 from kion_sim.parameters.assemble import CellParameters, build_cell_parameters
 from kion_sim.parameters.catalog import load_material
 from kion_sim.protocols.experiment import galvanostatic_cycles
-from kion_sim.simulation.fade import fade_run
+from kion_sim.simulation.fade import FAST_FADE_FROM_CYCLES, fade_run
 from kion_sim.simulation.runner import simulate
 
 
@@ -162,10 +162,6 @@ class VoltageCurveTarget:
 Target = CapacityTarget | RetentionTarget | VoltageCurveTarget
 
 
-# Runs this long take the fast fade path (adaptive inter-cycle extrapolation) unless exact.
-_FAST_FADE_FROM_CYCLES = 10
-
-
 def evaluate_targets(cell: CellParameters, targets: list[Target], model: str = "SPM",
                      exact: bool = False) -> list[tuple[float, np.ndarray]]:
     """Simulate each distinct run the targets need once; return (value, residuals) per target."""
@@ -176,7 +172,7 @@ def evaluate_targets(cell: CellParameters, targets: list[Target], model: str = "
         longest[key] = max(longest.get(key, 0), run.cycles)
     outputs = {}
     for (current, lower, upper), cycles in longest.items():
-        if cycles >= _FAST_FADE_FROM_CYCLES and not exact:  # curve targets use short runs
+        if cycles >= FAST_FADE_FROM_CYCLES and not exact:  # curve targets use short runs
             run = fade_run(cell, current, cycles, model, lower, upper)
             outputs[(current, lower, upper)] = (run.summary, None)
             continue

@@ -56,7 +56,7 @@ _CHILD = """
 import sys
 from kion_sim.sweeps import SweepSpec, grid, run_sweep
 points = grid(**{"SEI resistivity [Ohm.m]": [1e5, 2e5, 4e5, 8e5, 1.6e6, 3.2e6]})
-spec = SweepSpec("soft_carbon_half_cell", points, cycles=30, swept=tuple(points[0]))
+spec = SweepSpec("soft_carbon_half_cell", points, cycles=30, swept=tuple(points[0]), exact=True)
 run_sweep(spec, executor="serial", checkpoint=sys.argv[1], reuse=False, show_progress=False)
 """
 
@@ -76,7 +76,7 @@ def test_a_killed_sweep_resumes_without_recomputing_or_losing_points(tmp_path):
     assert 2 <= len(done_before) < 6, "the kill must land mid-sweep for this test to mean much"
 
     points = [dict(p) for p in grid(**{SEI: [1e5, 2e5, 4e5, 8e5, 1.6e6, 3.2e6]})]
-    spec = SweepSpec("soft_carbon_half_cell", tuple(points), cycles=30, swept=(SEI,))
+    spec = SweepSpec("soft_carbon_half_cell", tuple(points), cycles=30, swept=(SEI,), exact=True)
     table = run_sweep(spec, executor="serial", checkpoint=checkpoint, reuse=False,
                       show_progress=False)
 

@@ -1,0 +1,37 @@
+"""The fast fade path against brute force on the same cell: 500 cycles, half and full cell."""
+
+import numpy as np
+import pytest
+
+from kion_sim.analysis import capacity_retention
+from kion_sim.parameters import cell_parameters
+from kion_sim.simulation import fade_run
+
+# Issue 6: retention within 0.5 percentage points of brute force after 500 cycles.
+TOLERANCE_POINTS = 0.5
+
+
+@pytest.mark.parametrize("cell_name, current, direction", [
+    ("soft_carbon_half_cell", 500, "charge"),
+    ("full_cell", 100, "discharge"),
+])
+def test_fast_path_matches_brute_force_after_500_cycles(cell_name, current, direction):
+    cell = cell_parameters(cell_name)
+    exact = fade_run(cell, current, 500, exact=True)
+    fast = fade_run(cell, current, 500)
+    assert fast.simulated_cycles < 500 / 4  # it really skipped most cycles
+    exact_retention = capacity_retention(exact.summary, 2, direction)
+    fast_retention = capacity_retention(fast.summary, 2, direction)
+    assert len(fast_retention) == 500
+    assert fast_retention.iloc[-1] == pytest.approx(exact_retention.iloc[-1],
+                                                    abs=TOLERANCE_POINTS)
+    # The reported error estimate is an upper bound on the error actually made here.
+    actual = np.max(np.abs(fast_retention.to_numpy() - exact_retention.to_numpy()))
+    assert actual <= fast.error_estimate_pct
+
+
+def test_a_fade_run_needs_two_whole_cycles():
+    from kion_sim.errors import InvalidInputError
+
+    with pytest.raises(InvalidInputError, match="2 or more"):
+        fade_run(cell_parameters("soft_carbon_half_cell"), 100, 1)
