@@ -81,10 +81,13 @@ def _rows(cycle: int, steps) -> list[dict]:
 
 
 def _with_state(state, y: np.ndarray):
-    """A copy of an end-of-cycle solution state carrying the extrapolated vector ``y``."""
-    moved = state.copy() if hasattr(state, "copy") else state
-    moved.all_ys[0][:] = y.reshape(moved.all_ys[0].shape)
-    return moved
+    """``state`` (an end-of-cycle solution) carrying the vector ``y``.
+
+    PyBaMM's copy shares the state array, so this writes into ``state`` itself: callers put
+    the true end state back (``_with_state(state, y_now)``) before solving from it again.
+    """
+    state.all_ys[0][:] = y.reshape(state.all_ys[0].shape)
+    return state
 
 
 def fade_run(cell: CellParameters, current_density_mA_g: float, cycles: int, model: str = "SPM",
@@ -121,7 +124,7 @@ def _extrapolate(stepper, state, rows, ends, n, cycles, tolerance_pct) -> FadeRu
             if jump > 2:
                 jump = max(2, jump // 2)  # overshot into a state the cell cannot hold
                 continue
-            state, steps = stepper(state)  # no room to jump: one exact cycle
+            state, steps = stepper(_with_state(state, y_now))  # no room to jump: one cycle
             n, simulated = n + 1, simulated + 1
             rows += _rows(n, steps)
             ends[n] = (np.array(state.all_ys[0]).ravel().copy(), steps)
