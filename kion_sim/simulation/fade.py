@@ -28,6 +28,7 @@ from kion_sim.protocols.experiment import (
     to_experiment,
 )
 from kion_sim.protocols.language import parse_protocol
+from kion_sim.simulation.runner import cumulative_integral
 
 # Runs at least this long take the fast path by default (table-s1, fitting, sweeps).
 FAST_FADE_FROM_CYCLES = 10
@@ -68,9 +69,8 @@ class _CycleStepper:
         for kind, step in zip(self.kinds, solution.cycles[-1].steps, strict=True):
             t = step["Time [s]"].entries
             amps, volts = step["Current [A]"].entries, step["Voltage [V]"].entries
-            charge = np.sum(0.5 * np.abs(amps[1:] + amps[:-1]) * np.diff(t)) / 3.6 / self.mass_g
-            energy = np.sum(0.5 * np.abs(amps[1:] * volts[1:] + amps[:-1] * volts[:-1])
-                            * np.diff(t)) / 3.6 / self.mass_g
+            charge = cumulative_integral(np.abs(amps), t)[-1] / 3.6 / self.mass_g
+            energy = cumulative_integral(np.abs(amps * volts), t)[-1] / 3.6 / self.mass_g
             steps.append((kind, charge, energy))
         return solution.last_state, steps
 

@@ -79,8 +79,8 @@ def step_tables(solution, protocol: Protocol, cell: CellParameters, mass_g: floa
                     if var in step_solution.all_models[0].variables}
             frame = pd.DataFrame(data)
             t, amps, volts = (frame[c].to_numpy() for c in ("time_s", "current_A", "voltage_V"))
-            charge_Ah = _cumulative(np.abs(amps), t) / 3600.0
-            energy_Wh = _cumulative(np.abs(amps * volts), t) / 3600.0
+            charge_Ah = cumulative_integral(np.abs(amps), t) / 3600.0
+            energy_Wh = cumulative_integral(np.abs(amps * volts), t) / 3600.0
             frame.insert(0, "step_kind", kind)
             frame.insert(0, "step", step_index)
             frame.insert(0, "cycle", cycle_index)
@@ -95,7 +95,8 @@ def step_tables(solution, protocol: Protocol, cell: CellParameters, mass_g: floa
     return pd.concat(series, ignore_index=True), pd.DataFrame(rows)
 
 
-def _cumulative(values: np.ndarray, t: np.ndarray) -> np.ndarray:
+def cumulative_integral(values: np.ndarray, t: np.ndarray) -> np.ndarray:
+    """Trapezoid running integral of ``values`` over ``t`` (starting at 0)."""
     increments = 0.5 * (values[1:] + values[:-1]) * np.diff(t)
     return np.concatenate([[0.0], np.cumsum(increments)])
 
