@@ -36,22 +36,20 @@ class FullCellPrediction:
         from kion_sim.output import write_csv
         from kion_sim.plotting import (
             plot_cycle_performance,
+            plot_labelled_curves,
             plot_rate_capability,
-            plot_voltage_curves,
             save_figure,
         )
 
         folder = Path(folder)
         folder.mkdir(parents=True, exist_ok=True)
         title = "K0.6CoO2 || soft carbon (prediction)"
-        series = self.curves.rename(columns={"capacity_mAh_g": "step_capacity_mAh_g",
-                                             "kind": "step_kind"})
         return [
             write_csv(pd.DataFrame([self.summary]), folder / "full_cell_summary.csv"),
             write_csv(self.curves, folder / "full_cell_voltage_curve_cycle2.csv"),
             write_csv(self.rate, folder / "full_cell_rate_capability.csv"),
             write_csv(self.fade, folder / "full_cell_fade.csv"),
-            save_figure(plot_voltage_curves(series, f"{title}, 2nd cycle"),
+            save_figure(plot_labelled_curves({"cycle 2": self.curves}, f"{title}, 2nd cycle"),
                         folder / "full_cell_voltage_curve_cycle2.png"),
             save_figure(plot_rate_capability(self.rate, title),
                         folder / "full_cell_rate_capability.png"),
