@@ -40,10 +40,6 @@ def stoichiometry_at(design: ElectrodeDesign, potential_V: float) -> float:
     return float(np.interp(potential_V, ocp[::-1], sto[::-1]))
 
 
-def _specific_mAh_g(design: ElectrodeDesign, sto_span: float) -> float:
-    return design.material.value("specific capacity at full stoichiometry [mAh.g-1]") * sto_span
-
-
 @dataclass(frozen=True)
 class Balance:
     """Areal capacities [mAh/cm2] of each electrode over its window, and what they imply."""
@@ -70,8 +66,7 @@ def balance(cell: CellParameters) -> Balance:
     anode_span = stoichiometry_at(anode, a_low) - stoichiometry_at(anode, a_high)
     cathode_span = stoichiometry_at(cathode, c_low) - stoichiometry_at(cathode, c_high)
     first_charge = cathode.initial_stoichiometry - stoichiometry_at(cathode, c_high)
-    per_cm2 = lambda design, span: _specific_mAh_g(design, span) * (  # noqa: E731
-        design.active_mass_g * 1e3 / area_cm2) * 1e-3
+    per_cm2 = lambda design, span: design.capacity_Ah(span) * 1e3 / area_cm2  # noqa: E731
     return Balance(per_cm2(anode, anode_span), per_cm2(cathode, cathode_span),
                    per_cm2(cathode, first_charge),
                    per_cm2(anode, anode.initial_stoichiometry))

@@ -49,6 +49,12 @@ class ElectrodeDesign:
     def ocp_range_V(self) -> tuple[float, float]:
         return min(self.ocp.potential_V), max(self.ocp.potential_V)
 
+    def capacity_Ah(self, stoichiometry_span: float) -> float:
+        """Charge [A.h] this electrode holds over a stoichiometry span."""
+        volume_m3 = self.active_mass_g / (self.material.value("density [g.cm-3]") * 1e6)
+        moles = self.max_concentration_mol_m3 * abs(stoichiometry_span) * volume_m3
+        return moles * FARADAY_C_MOL / 3600
+
 
 @dataclass(frozen=True)
 class CellParameters:
@@ -244,22 +250,16 @@ def _cell_values(cell: Component, area_m2: float, nominal_capacity_Ah: float) ->
     }
 
 
-def _capacity_Ah(design: ElectrodeDesign, sto_from: float, sto_to: float) -> float:
-    molar_density = design.max_concentration_mol_m3 * abs(sto_to - sto_from)
-    volume = design.active_mass_g / (design.material.value("density [g.cm-3]") * 1e6)
-    return molar_density * volume * FARADAY_C_MOL / 3600
-
-
 def _nominal_capacity_Ah(designs: dict[str, ElectrodeDesign]) -> float:
     """The 1C basis: a half cell's whole OCP table; a full cell's K the cathode can give up."""
     if "working" in designs:
         sto = designs["working"].ocp.stoichiometry
-        return _capacity_Ah(designs["working"], min(sto), max(sto))
+        return designs["working"].capacity_Ah(max(sto) - min(sto))
     anode, cathode = designs["anode"], designs["cathode"]
     lowest = min(cathode.ocp.stoichiometry)
-    extractable = _capacity_Ah(cathode, cathode.initial_stoichiometry, lowest)
-    return min(extractable, _capacity_Ah(anode, min(anode.ocp.stoichiometry),
-                                         max(anode.ocp.stoichiometry)))
+    extractable = cathode.capacity_Ah(cathode.initial_stoichiometry - lowest)
+    anode_sto = anode.ocp.stoichiometry
+    return min(extractable, anode.capacity_Ah(max(anode_sto) - min(anode_sto)))
 
 
 @functools.cache
