@@ -2,6 +2,10 @@
 
 The single-particle (SPM), single-particle with electrolyte (SPMe) and Doyle-Fuller-Newman
 (DFN) models hold for any insertion chemistry; K+ enters only through the parameter values.
+Degradation comes only from what the cell's mechanism declares, electrode by electrode
+(``parameter_sets/mechanisms/``): :func:`model_options` turns the declarations into PyBaMM's
+per-electrode option tuples, so a mechanism never lands on an electrode that did not declare
+it (a single option string would put it on both, the K-metal counter electrode included).
 """
 
 from __future__ import annotations
@@ -9,7 +13,8 @@ from __future__ import annotations
 import pybamm
 
 from kion_sim.errors import UnknownNameError
-from kion_sim.parameters.assemble import STRESS_LAM_KEY, CellParameters
+from kion_sim.parameters.assemble import CellParameters
+from kion_sim.parameters.mechanisms import DECLARABLE
 
 MODEL_NAMES = ("SPM", "SPMe", "DFN")
 _MODEL_CLASSES = {
@@ -17,14 +22,10 @@ _MODEL_CLASSES = {
     "SPMe": pybamm.lithium_ion.SPMe,
     "DFN": pybamm.lithium_ion.DFN,
 }
-# SEI on the carbon (Yang et al. 2017): EC is reduced below the SEI onset potential at a rate
-# limited by kinetics and by EC diffusion through the film, so most of it forms on the first
-# potassiation; the film's ionic resistance adds to the carbon's overpotential, which is what
-# costs capacity in a half cell (the K metal refills any K the SEI takes).
-SEI_OPTIONS = {"SEI": "ec reaction limited", "SEI film resistance": "distributed"}
-# Loss of active material from the stress of swelling (a carbon that declares mechanics):
-# graphite swells ~60 % on forming KC8 and cracks/exfoliates as it cycles.
-LAM_OPTIONS = {"loss of active material": "stress-driven", "particle mechanics": "swelling only"}
+# Options PyBaMM takes once for the whole cell rather than per electrode.
+_CELL_WIDE = {"SEI film resistance": "distributed", "SEI porosity change": "true"}
+_PER_ELECTRODE = ("SEI", "loss of active material", "particle mechanics")
+_PHASE_KEY_CACHE: dict[tuple, list[str]] = {}
 
 
 def _normalise(name: str) -> str:
@@ -34,29 +35,35 @@ def _normalise(name: str) -> str:
     raise UnknownNameError("model", name, MODEL_NAMES)
 
 
-def _has_sei(cell: CellParameters) -> bool:
-    return any(key.startswith("SEI ") for key in cell.values)
-
-
-def _lam_slots(cell: CellParameters) -> list[str]:
-    return [d.slot for d in cell.electrodes.values()
-            if STRESS_LAM_KEY in d.material.quantities]
+def _slot_roles(cell: CellParameters) -> tuple[str | None, str | None]:
+    """Mechanism role held by PyBaMM's (negative, positive) slots."""
+    return ("metal", "carbon") if cell.is_half_cell else ("carbon", None)
 
 
 def model_options(cell: CellParameters, degradation: bool = True) -> dict:
-    """PyBaMM options for ``cell``: the half-cell flag and, on carbon, the SEI submodels."""
+    """PyBaMM options for ``cell``: half-cell slot, trap sites and declared degradation."""
     options: dict = {}
     if cell.is_half_cell:
         options["working electrode"] = "positive"
-    if degradation and _has_sei(cell):
-        options.update(SEI_OPTIONS)
-        if not cell.is_half_cell:  # the carbon is the negative electrode of the full cell
-            options["SEI"] = (SEI_OPTIONS["SEI"], "none")
-    lam_slots = _lam_slots(cell)
-    if degradation and lam_slots:
-        for option, value in LAM_OPTIONS.items():
-            options[option] = value if cell.is_half_cell else tuple(
-                value if slot in lam_slots else "none" for slot in ("Negative", "Positive"))
+    carbon_slot = 1 if cell.is_half_cell else 0
+    if cell.trapping:  # trap sites: a second phase whose OCP depends on the current's sign
+        phases, ocp = ["1", "1"], ["single", "single"]
+        phases[carbon_slot], ocp[carbon_slot] = "2", ("single", "current sigmoid")
+        options["particle phases"], options["open-circuit potential"] = tuple(phases), tuple(ocp)
+    if not degradation:
+        return options
+    mechanism, roles = cell.mechanism, _slot_roles(cell)
+    for option in _PER_ELECTRODE:
+        words = tuple(DECLARABLE[option][0] if role is None else mechanism.declared(role, option)
+                      for role in roles)
+        if any(word != DECLARABLE[option][0] for word in words):
+            if cell.trapping and option == "SEI":  # the SEI grows on the main phase only
+                words = tuple((w, DECLARABLE[option][0]) if i == carbon_slot else w
+                              for i, w in enumerate(words))
+            options[option] = words
+    for option, word in _CELL_WIDE.items():
+        if any(mechanism.declared(role, option) == word for role in roles if role):
+            options[option] = word
     return options
 
 
@@ -71,3 +78,32 @@ def build_model(name: str, cell: CellParameters, degradation: bool = True) -> py
     """
     model_class = _MODEL_CLASSES[_normalise(name)]
     return model_class(model_options(cell, degradation))
+
+
+def parameter_values(cell: CellParameters, model: pybamm.BaseModel,
+                     updates: dict | None = None) -> pybamm.ParameterValues:
+    """``cell``'s values completed for ``model``: with trap sites, PyBaMM names the carbon's
+    main-phase values ``"Primary: ..."``; they are the cell's unprefixed ones."""
+    values = cell.parameter_values()
+    if updates:
+        values.update(updates)
+    for key in _phase_keys(model):
+        bare = key.split(": ", 1)[1]
+        if key not in values and bare in values:
+            values[key] = values[bare]
+    return values
+
+
+def _phase_keys(model: pybamm.BaseModel) -> list[str]:
+    return _phase_keys_of(type(model), repr(sorted(model.options.items(), key=str)), model)
+
+
+def _phase_keys_of(model_class: type, options_text: str, model: pybamm.BaseModel) -> list[str]:
+    """Phase-prefixed parameter names the model reads (walking its tree costs ~0.1 s: cached)."""
+    key = (model_class, options_text)
+    if key not in _PHASE_KEY_CACHE:
+        _PHASE_KEY_CACHE[key] = [k for k in model.get_parameter_info()
+                                 if k.startswith(("Primary: ", "Secondary: "))]
+    return _PHASE_KEY_CACHE[key]
+
+

@@ -21,6 +21,13 @@ from kion_sim.parameters.catalog import (
     load_cell,
     load_material,
 )
+from kion_sim.parameters.mechanisms import (
+    NO_MECHANISM,
+    SHARED_PREFIXES,
+    Mechanism,
+    load_calibration,
+    load_mechanism,
+)
 
 FARADAY_C_MOL = 96485.33212
 _CUT_OFF_MARGIN_V = 0.2
@@ -44,6 +51,7 @@ class ElectrodeDesign:
     max_concentration_mol_m3: float
     initial_stoichiometry: float
     ocp: functions.TabulatedOCP
+    active_fraction: float = 1.0
 
     @property
     def ocp_range_V(self) -> tuple[float, float]:
@@ -65,10 +73,17 @@ class CellParameters:
     label: str
     electrodes: dict[str, ElectrodeDesign]
     values: dict
+    mechanism: Mechanism = load_mechanism(NO_MECHANISM)
+    trapping: bool = False  # the carbon holds K-trapping sites (a second particle phase)
 
     @property
     def is_half_cell(self) -> bool:
         return self.kind == "half_cell"
+
+    @property
+    def carbon(self) -> ElectrodeDesign:
+        """The electrode a mechanism's ``carbon`` declarations act on (working, or anode)."""
+        return self.electrodes["working" if self.is_half_cell else "anode"]
 
     def parameter_values(self) -> pybamm.ParameterValues:
         """A fresh ``pybamm.ParameterValues`` (safe to modify)."""
@@ -97,9 +112,7 @@ def with_values(component: Component, values: dict[str, float], provenance: str,
 def _electrode_design(role: str, slot: str, cell: Component, area_m2: float,
                       overrides: dict[str, dict[str, float]]) -> ElectrodeDesign:
     recipe = cell.electrode(role)
-    material = load_material(cell.references[role])
-    if material.name in overrides:
-        material = with_values(material, overrides[material.name], "fitted", "trial value")
+    material = _overridden(load_material(cell.references[role]), overrides)
     get = lambda key: _value(cell, recipe, key)  # noqa: E731
     loading_g_m2 = _positive(cell, role, "active mass loading [mg.cm-2]", get) * 10.0
     active_fraction = _positive(cell, role, "active material volume fraction", get)
@@ -109,6 +122,7 @@ def _electrode_design(role: str, slot: str, cell: Component, area_m2: float,
         thickness_m=thickness, max_concentration_mol_m3=_max_concentration(material),
         initial_stoichiometry=get("initial stoichiometry"),
         ocp=functions.TabulatedOCP.from_table(f"{material.name} OCP", material.table("ocp")),
+        active_fraction=active_fraction,
     )
 
 
@@ -173,23 +187,105 @@ def _electrode_values(design: ElectrodeDesign, cell: Component, c_e_ref: float) 
         f"{slot} electrode charge transfer coefficient":
             material.value("charge transfer coefficient"),
     }
-    if STRESS_LAM_KEY in material.quantities:
-        values.update(_mechanics_values(material, slot))
     return values
 
 
-STRESS_LAM_KEY = "LAM constant proportional term [s-1]"
+def _mechanism_values(mechanism: Mechanism, cell: Component, carbon: ElectrodeDesign,
+                      overrides: dict[str, dict[str, Quantity]]) -> dict:
+    """PyBaMM values of what ``mechanism`` declares, and only of that.
+
+    SEI values start from the cell's SEI component, then the carbon's own (its surface
+    differs), then the mechanism's (fitted ones last); an electrode's values get its prefix.
+    """
+    values: dict = {}
+    slots = {"carbon": carbon.slot, "metal": "Negative"}
+    role_values = {role: {k: q for k, q in entries.items()}
+                   for role, entries in mechanism.values.items()}
+    for key, quantity in overrides.get(mechanism.name, {}).items():
+        role_values.setdefault(mechanism.fit_role, {})[key] = quantity
+    if mechanism.sei_role is not None:
+        sei = _overridden(load_material(cell.references["sei"]), overrides)
+        values.update({k: q.value for k, q in sei.quantities.items()})
+        if mechanism.sei_role == "carbon":
+            values.update({k: q.value for k, q in carbon.material.quantities.items()
+                           if k.startswith(SHARED_PREFIXES)})
+        values.update({k: q.value for k, q in role_values.get(mechanism.sei_role, {}).items()
+                       if k.startswith(SHARED_PREFIXES)})
+    for role, entries in role_values.items():
+        slot = slots[role]
+        values.update({f"{slot} electrode {k}": q.value for k, q in entries.items()
+                       if not k.startswith(SHARED_PREFIXES)})
+    if mechanism.declared("carbon", "particle mechanics") != "none":
+        values.update(_mechanics_values(carbon, role_values.get("carbon", {})))
+    return values
+
+
 _MECHANICS_KEYS = ("partial molar volume [m3.mol-1]", "Young's modulus [Pa]", "Poisson's ratio",
-                   "critical stress [Pa]", "LAM constant exponential term", STRESS_LAM_KEY)
+                   "critical stress [Pa]")
 
 
-def _mechanics_values(material: Component, slot: str) -> dict:
-    """Swelling and stress-driven loss of active material, for a carbon that declares them."""
-    values = {f"{slot} electrode {key}": material.value(key) for key in _MECHANICS_KEYS}
+def _mechanics_values(carbon: ElectrodeDesign, declared: dict[str, Quantity]) -> dict:
+    """Swelling of a carbon whose mechanism declares particle mechanics; a carbon's own
+    mechanical values (graphite's 60 % swelling) win over the mechanism's generic ones."""
+    slot, material = carbon.slot, carbon.material
+    merged = {k: q.value for k, q in declared.items()}
+    merged.update({k: material.value(k) for k in _MECHANICS_KEYS if k in material.quantities})
+    missing = [k for k in _MECHANICS_KEYS if k not in merged]
+    if missing:
+        raise ParameterSetError(f"{material.name}: its mechanism declares particle mechanics "
+                                f"but neither it nor the mechanism gives {missing}")
+    values = {f"{slot} electrode {key}": merged[key] for key in _MECHANICS_KEYS}
     values[f"{slot} electrode reference concentration for free of deformation [mol.m-3]"] = 0.0
     values[f"{slot} electrode volume change"] = functions.LinearSwelling(
-        material.value("partial molar volume [m3.mol-1]"))
+        merged["partial molar volume [m3.mol-1]"])
     return values
+
+
+# The trap sites' volume is bookkeeping (a share of the carbon's); their filling is fast.
+_TRAP_VOLUME_SHARE = 0.05
+_TRAP_DIFFUSIVITY_M2_S = 1e-14
+_TRAP_KEYS = ("trap capacity [mAh.g-1]", "trap filling potential [V]",
+              "trap release potential [V]", "trap site spread [V]")
+
+
+def _trap_site_values(carbon: ElectrodeDesign, c_e_ref: float) -> dict:
+    """K-trapping sites as PyBaMM's secondary particle phase of the carbon.
+
+    The sites fill on potassiation around the filling potential and would release K only
+    above the release potential, outside the window: the first cycle's irreversible loss.
+    Their volume share is bookkeeping; their capacity per g of carbon is what is declared.
+    """
+    material, slot = carbon.material, carbon.slot
+    missing = [k for k in _TRAP_KEYS if k not in material.quantities]
+    if missing:
+        raise ParameterSetError(f"{material.name}: the cell declares trapping but the "
+                                f"material lacks {missing}")
+    fraction = _TRAP_VOLUME_SHARE * carbon.active_fraction
+    # c_max so that fraction x c_max holds the declared capacity per g of carbon
+    c_max = (material.value("trap capacity [mAh.g-1]") * 3.6 * material.value(
+        "density [g.cm-3]") * 1e6 / FARADAY_C_MOL) * carbon.active_fraction / fraction
+    spread = material.value("trap site spread [V]")
+    prefix = f"Secondary: {slot}"
+    return {
+        f"{prefix} electrode active material volume fraction": fraction,
+        f"Secondary: Maximum concentration in {slot.lower()} electrode [mol.m-3]": c_max,
+        f"Secondary: Initial concentration in {slot.lower()} electrode [mol.m-3]":
+            carbon.initial_stoichiometry * c_max,
+        f"{prefix} particle radius [m]": material.value("particle radius [m]"),
+        f"{prefix} particle diffusivity [m2.s-1]": _TRAP_DIFFUSIVITY_M2_S,
+        f"{prefix} electrode exchange-current density [A.m-2]":
+            functions.ButlerVolmerExchangeCurrent(
+                material.value("exchange-current density [A.m-2]"), c_e_ref,
+                material.value("exchange-current activation energy [J.mol-1]")),
+        f"{prefix} electrode OCP entropic change [V.K-1]": 0.0,
+        f"{prefix} electrode lithiation OCP [V]": functions.SiteOCP(
+            material.value("trap filling potential [V]"), spread),
+        f"{prefix} electrode delithiation OCP [V]": functions.SiteOCP(
+            material.value("trap release potential [V]"), spread),
+        f"{prefix} electrode OCP [V]": functions.SiteOCP(
+            0.5 * (material.value("trap filling potential [V]")
+                   + material.value("trap release potential [V]")), spread),
+    }
 
 
 
@@ -263,24 +359,49 @@ def _nominal_capacity_Ah(designs: dict[str, ElectrodeDesign]) -> float:
 
 
 @functools.cache
-def cell_parameters(name: str) -> CellParameters:
-    """Everything needed to simulate the cell called ``name`` (see ``kion-sim list``)."""
-    return build_cell_parameters(name)
+def cell_parameters(name: str, mechanism: str | None = None) -> CellParameters:
+    """Everything needed to simulate the cell called ``name`` (see ``kion-sim list``),
+    degrading by ``mechanism`` (default: the one its file declares)."""
+    return build_cell_parameters(name, mechanism=mechanism)
+
+
+def _calibrated(cell: str, mechanism: str) -> dict[str, dict[str, Quantity]]:
+    """The stored fit of ``cell`` under ``mechanism``, as component -> {key: Quantity}."""
+    return {component: dict(values)
+            for component, values in load_calibration(cell, mechanism).values.items()}
+
+
+def _overridden(component: Component, overrides: dict[str, dict[str, Quantity]]) -> Component:
+    """``component`` with any values ``overrides`` holds for it (fits, trial values)."""
+    replaced = overrides.get(component.name)
+    if not replaced:
+        return component
+    unknown = set(replaced) - set(component.quantities)
+    if unknown:
+        raise ParameterSetError(f"{component.name} has no value {sorted(unknown)}; it has: "
+                                f"{', '.join(sorted(component.quantities))}")
+    return replace(component, quantities={**component.quantities, **replaced})
 
 
 def build_cell_parameters(name: str,
                           material_overrides: dict[str, dict[str, float]] | None = None,
                           electrode_overrides: dict[str, dict[str, float]] | None = None,
-                          ) -> CellParameters:
+                          mechanism: str | None = None) -> CellParameters:
     """Like :func:`cell_parameters`, with some material or electrode values replaced.
 
     ``material_overrides`` maps a material name to ``{value key: new value}``, e.g.
     ``{"soft_carbon_900C": {"diffusivity [m2.s-1]": 3e-16}}``; ``electrode_overrides`` maps
     an electrode role to values of the cell's recipe, e.g.
-    ``{"cathode": {"active mass loading [mg.cm-2]": 4.0}}``.
+    ``{"cathode": {"active mass loading [mg.cm-2]": 4.0}}``. ``mechanism`` names the fade
+    mechanism (``kion-sim mechanisms``; default: the one the cell file declares); its stored
+    calibration for this cell, if any, replaces the estimates it was fitted from.
     """
-    overrides = material_overrides or {}
     cell = _with_electrode_values(load_cell(name), electrode_overrides or {})
+    mechanism = load_mechanism(mechanism or cell.degradation.get("mechanism", NO_MECHANISM))
+    overrides = _calibrated(name, mechanism.name)
+    for component, values in (material_overrides or {}).items():
+        overrides.setdefault(component, {}).update(
+            {k: Quantity(k, float(v), "fitted", "trial value") for k, v in values.items()})
     if cell.kind not in CELL_KINDS:
         raise ParameterSetError(f"{cell.path}: kind {cell.kind!r}; valid: {CELL_KINDS}")
     area_m2 = cell.value("electrode area [cm2]") * 1e-4
@@ -294,14 +415,11 @@ def build_cell_parameters(name: str,
     for design in designs.values():
         values.update(_electrode_values(design, cell, c_e_ref))
     values.update(_electrolyte_values(electrolyte))
-    if "sei" in cell.references:  # PyBaMM's SEI names; on the carbon, the only SEI modelled
-        sei = load_material(cell.references["sei"])
-        if sei.name in overrides:
-            sei = with_values(sei, overrides[sei.name], "fitted", "trial value")
-        values.update({key: quantity.value for key, quantity in sei.quantities.items()})
-        for design in designs.values():  # a carbon's own SEI values win over the shared ones
-            values.update({key: quantity.value for key, quantity in
-                           design.material.quantities.items() if key.startswith("SEI ")})
+    carbon = designs["working" if cell.kind == "half_cell" else "anode"]
+    values.update(_mechanism_values(mechanism, cell, carbon, overrides))
+    trapping = bool(cell.degradation.get("trapping", False))
+    if trapping:
+        values.update(_trap_site_values(carbon, c_e_ref))
     if cell.kind == "half_cell":
         values.update(_metal_counter_values(load_material(cell.references["counter"]), c_e_ref))
     nominal = _nominal_capacity_Ah(designs)
@@ -310,8 +428,8 @@ def build_cell_parameters(name: str,
     low, high = voltage_window_V(designs)
     values["Lower voltage cut-off [V]"] = low - _CUT_OFF_MARGIN_V
     values["Upper voltage cut-off [V]"] = high + _CUT_OFF_MARGIN_V
-    values["citations"] = _citations(cell, designs, electrolyte)
-    return CellParameters(name, cell.kind, cell.label, designs, values)
+    values["citations"] = _citations(cell, designs, electrolyte, mechanism)
+    return CellParameters(name, cell.kind, cell.label, designs, values, mechanism, trapping)
 
 
 def voltage_window_V(designs: dict[str, ElectrodeDesign]) -> tuple[float, float]:
@@ -322,11 +440,13 @@ def voltage_window_V(designs: dict[str, ElectrodeDesign]) -> tuple[float, float]
     return c_low - a_high, c_high - a_low
 
 
-def _citations(cell: Component, designs: dict, electrolyte: Component) -> list[str]:
+def _citations(cell: Component, designs: dict, electrolyte: Component,
+               mechanism: Mechanism) -> list[str]:
     components = [cell, electrolyte, *(d.material for d in designs.values())]
     components += [load_material(cell.references[role]) for role in ("counter", "sei")
                    if role in cell.references]
-    keys = sorted({key for component in components for key in component.citations})
+    keys = sorted({key for component in components for key in component.citations}
+                  | set(mechanism.citations))
     entries = bibtex_entries()
     missing = [key for key in keys if key not in entries]
     if missing:

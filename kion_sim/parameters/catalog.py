@@ -72,6 +72,7 @@ class Component:
     citations: tuple[str, ...] = ()
     protocol: dict[str, str] = field(default_factory=dict)
     path: Path | None = None
+    degradation: dict = field(default_factory=dict)  # a cell's declared mechanism, trapping
 
     def value(self, key: str) -> float:
         try:
@@ -155,7 +156,8 @@ def _read_component(path: Path) -> Component:
     }
     return Component(header["name"], header["kind"], header["label"], quantities, tables,
                      references, electrodes, tuple(header.get("citations", ())),
-                     dict(document.get("protocol", {})), path)
+                     dict(document.get("protocol", {})), path,
+                     dict(document.get("degradation", {})))
 
 
 @functools.cache

@@ -110,3 +110,15 @@ class LinearSwelling:
 
     def __call__(self, sto, c_s_max):
         return self.partial_molar_volume_m3_mol * c_s_max * sto
+
+
+@dataclass(frozen=True)
+class SiteOCP:
+    """OCP [V] of one population of identical sites (a single MSMR gallery, Verbrugge 2017):
+    U = U0 - spread ln(x / (1 - x)); ``spread`` is omega R T / F."""
+
+    center_V: float
+    spread_V: float
+
+    def __call__(self, sto):
+        return self.center_V - self.spread_V * pybamm.log(sto / (1 - sto))

@@ -19,7 +19,7 @@ import pybamm
 
 from kion_sim.analysis.cycles import cycle_summary
 from kion_sim.errors import InvalidInputError, SimulationError
-from kion_sim.models.builder import build_model
+from kion_sim.models.builder import build_model, parameter_values
 from kion_sim.parameters.assemble import CellParameters
 from kion_sim.protocols.experiment import (
     active_mass_g,
@@ -52,10 +52,10 @@ class _CycleStepper:
     def __init__(self, cell: CellParameters, protocol_text: str, model: str,
                  parameter_updates: dict | None):
         self.protocol = parse_protocol(protocol_text)
-        values = cell.parameter_values()
-        values.update(parameter_updates or {})
+        pybamm_model = build_model(model, cell)
         self.simulation = pybamm.Simulation(
-            build_model(model, cell), parameter_values=values,
+            pybamm_model, parameter_values=parameter_values(cell, pybamm_model,
+                                                            parameter_updates),
             experiment=to_experiment(self.protocol, cell), solver=pybamm.IDAKLUSolver())
         self.mass_g = active_mass_g(cell, default_mass_basis(cell))
         self.kinds = [step.kind for step in self.protocol.steps]

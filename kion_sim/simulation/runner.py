@@ -10,7 +10,7 @@ import pandas as pd
 import pybamm
 
 from kion_sim.errors import SimulationError
-from kion_sim.models.builder import build_model
+from kion_sim.models.builder import build_model, parameter_values
 from kion_sim.parameters.assemble import CellParameters, cell_parameters
 from kion_sim.protocols.experiment import active_mass_g, default_mass_basis, to_experiment
 from kion_sim.protocols.language import Protocol, parse_protocol
@@ -140,9 +140,7 @@ def simulate(cell: str | CellParameters, protocol: str | list[str] | Protocol,
     basis = mass_basis or default_mass_basis(cell)
     mass_g = active_mass_g(cell, basis)
     pybamm_model = build_model(model, cell, degradation)
-    values = cell.parameter_values()
-    if parameter_updates:
-        values.update(parameter_updates)
+    values = parameter_values(cell, pybamm_model, parameter_updates)
     watcher = _RunWatcher(len(protocol.cycles) >= 10 if show_progress is None else show_progress)
     mesh = {**pybamm_model.default_var_pts, **(mesh_points or {})}  # refine only what is named
     simulation = pybamm.Simulation(pybamm_model, parameter_values=values, experiment=experiment,

@@ -10,7 +10,7 @@ import math
 import pybamm
 
 from kion_sim.analysis.cycles import cycle_summary
-from kion_sim.models.builder import build_model
+from kion_sim.models.builder import build_model, parameter_values
 from kion_sim.parameters.assemble import cell_parameters, load_cell
 from kion_sim.protocols.experiment import active_mass_g, galvanostatic_cycles, to_experiment
 from kion_sim.protocols.language import parse_protocol
@@ -78,10 +78,11 @@ class PointEvaluator:
 
     def _solve_with_inputs(self, protocol, key: tuple, parameters: dict) -> dict:
         if key not in self._built:
-            values = self.cell.parameter_values()
-            values.update({name: "[input]" for name in parameters})
+            model = build_model(self.spec.model, self.cell)
+            values = parameter_values(self.cell, model,
+                                      {name: "[input]" for name in parameters})
             self._built[key] = pybamm.Simulation(
-                build_model(self.spec.model, self.cell), parameter_values=values,
+                model, parameter_values=values,
                 experiment=to_experiment(protocol, self.cell), solver=pybamm.IDAKLUSolver())
             self.builds += 1
         solution = self._built[key].solve(inputs=parameters, calc_esoh=False)

@@ -1,33 +1,36 @@
-"""Calibration recipes: which values each reported row constrains, and writing fits back.
+"""Calibration recipes: which values each reported row constrains, and storing the fits.
 
-Why a half cell fades: its K metal refills any K the SEI takes, so loss of K inventory costs
-nothing. What costs capacity is the SEI film itself: it thickens every potassiation, its
-ionic resistance adds an overpotential, and the potassiation reaches its 0.01 V cut-off
-earlier while the low-potential capacity (below ~0.15 V) stays unfilled; the EC reduced on the
-way also takes part of the potassiation current. The film resistivity (a property of each
-carbon's SEI) therefore sets the retention.
+A half cell's K metal refills any K the SEI takes, so loss of K inventory costs nothing: what
+costs capacity is whatever the cell's fade mechanism makes of the SEI (a film resistance,
+blocked sites, ...) or the carbon's own damage. Each candidate mechanism
+(``parameter_sets/mechanisms/``) names the one value a retention target fits.
 
-900 C soft carbon (three targets, three values):
+900 C soft carbon (three targets, three values, under any mechanism):
 - 312 mAh/g at 100 mA/g (2nd cycle) -> the capacity of the full stoichiometry range;
 - 214 mAh/g at 500 mA/g (2nd cycle) -> the solid diffusivity (the rate loss);
-- 80 % after 100 cycles at 100 mA/g -> its SEI resistivity.
-The retention after 500 cycles at 500 mA/g is withheld and fitted to nothing.
-Comparison carbons: capacity -> diffusivity (or, for the PTCDA soft carbon whose capacity a
-fit shows does not depend on diffusivity, the capacity of its full stoichiometry range);
-retention -> SEI resistivity. Graphite is the exception: its staged plateau at ~0.1 V loses
-capacity to any film resistance at once, so a resistive film cannot give its 45 % after 50
-cycles while keeping 245 mAh/g; graphite swells ~60 % on forming KC8, and its fade is
-stress-driven loss of active material (O'Kane et al. 2022 form): capacity -> SEI resistivity,
-retention -> the LAM rate. The SEI growth kinetics are shared estimates (first-
-cycle efficiency ~65 %, see kpf6_carbonate_sei.toml); everything else stays an estimate.
+- 80 % after 100 cycles at 100 mA/g -> the mechanism's fade value.
+As many values as targets: the fit always lands, so its residuals prove nothing; only the
+withheld retention after 500 cycles at 500 mA/g, fitted to nothing, tests a mechanism.
+Comparison carbons: capacity -> diffusivity (or, where a fit shows the capacity does not depend
+on it, the capacity of the full stoichiometry range); retention -> the fade value.
+Fits are stored per cell and mechanism in ``parameter_sets/calibrations/CELL.toml``; the
+material files keep the estimates a cold-start calibration begins from.
 """
 
 from __future__ import annotations
 
-import re
+import os
+import tempfile
+from pathlib import Path
 
-from kion_sim.errors import ParameterSetError, UnknownNameError
-from kion_sim.parameters.catalog import load_cell, load_material
+from kion_sim.errors import InvalidInputError, UnknownNameError
+from kion_sim.parameters.catalog import load_cell
+from kion_sim.parameters.mechanisms import (
+    NO_MECHANISM,
+    calibrations_dir,
+    load_calibration,
+    load_mechanism,
+)
 from kion_sim.validation.fitting import (
     CapacityTarget,
     FitParameter,
@@ -39,26 +42,32 @@ from kion_sim.validation.reported import ReportedRow, table_s1_rows
 
 _CAPACITY = "specific capacity at full stoichiometry [mAh.g-1]"
 _DIFFUSIVITY = "diffusivity [m2.s-1]"
-_SEI_RESISTIVITY = "SEI resistivity [Ohm.m]"
-# Graphite fades by swelling damage, not by its film: fit its stress-driven LAM rate instead.
-_FADE_PARAMETER = {"graphite_jian2015_half_cell": ("LAM constant proportional term [s-1]",
-                                                   1e-10, 1e-1)}
 # Cells whose capacity target is fitted by another value than diffusivity (module docstring).
 _CAPACITY_PARAMETER = {
-    "graphite_jian2015_half_cell": ("SEI resistivity [Ohm.m]", 1e2, 1e8),
+    "graphite_jian2015_half_cell": (_CAPACITY, 150.0, 600.0),
     "soft_carbon_jian2015_half_cell": (_CAPACITY, 150.0, 600.0),
 }
 
 
-def calibration_plan(cell: str) -> tuple[list[FitParameter], list, list[ReportedRow]]:
-    """The values to fit for ``cell`` and the Table S1 targets they are fitted to."""
+def cell_mechanism(cell: str, mechanism: str | None) -> str:
+    """``mechanism``, or the one ``cell``'s file declares."""
+    return mechanism or load_cell(cell).degradation.get("mechanism", NO_MECHANISM)
+
+
+def calibration_plan(cell: str, mechanism: str | None = None,
+                     ) -> tuple[list[FitParameter], list, list[ReportedRow]]:
+    """The values to fit for ``cell`` under ``mechanism`` and the Table S1 targets."""
     rows = [r for r in table_s1_rows() if r.cell == cell]
     if not rows:
         valid = sorted({r.cell for r in table_s1_rows()})
         raise UnknownNameError("calibratable cell", cell, valid)
     material = load_cell(cell).references["working"]
-    fade = _FADE_PARAMETER.get(cell, (_SEI_RESISTIVITY, 1e2, 1e8))
-    parameters = [FitParameter(material, *fade)]
+    chosen = load_mechanism(cell_mechanism(cell, mechanism))
+    if chosen.fit_key is None:
+        raise InvalidInputError(f"mechanism {chosen.name!r} has no fade value to fit")
+    start = chosen.values.get(chosen.fit_role, {}).get(chosen.fit_key)
+    parameters = [FitParameter(chosen.name, chosen.fit_key, *chosen.fit_bounds,
+                               initial=start.value if start else None)]
     capacity_parameter = _CAPACITY_PARAMETER.get(cell, (_DIFFUSIVITY, 1e-19, 1e-12))
     if capacity_parameter is not None:
         parameters.insert(0, FitParameter(material, *capacity_parameter))
@@ -76,32 +85,72 @@ def calibration_plan(cell: str) -> tuple[list[FitParameter], list, list[Reported
 
 
 def calibrate(cell: str, model: str = "SPM", show_progress: bool = False,
-              exact: bool = False) -> FitResult:
-    """Fit ``cell`` to its Table S1 rows (see the module docstring for what fits what)."""
-    parameters, targets, _ = calibration_plan(cell)
-    return fit(cell, parameters, targets, model=model, show_progress=show_progress, exact=exact)
+              exact: bool = False, mechanism: str | None = None) -> FitResult:
+    """Fit ``cell`` under ``mechanism`` to its Table S1 rows (module docstring: what fits
+    what), from the estimates in the parameter files (a cold start)."""
+    mechanism = cell_mechanism(cell, mechanism)
+    parameters, targets, _ = calibration_plan(cell, mechanism)
+    return fit(cell, parameters, targets, model=model, show_progress=show_progress, exact=exact,
+               mechanism=mechanism)
 
 
-def write_fitted_values(result: FitResult, model: str) -> list[str]:
-    """Write the fitted values into their material files with provenance ``fitted``."""
+def write_fitted_values(result: FitResult, model: str, folder: Path | None = None) -> Path:
+    """Store the fit in ``folder/CELL.toml`` (default: the parameter sets' calibrations/),
+    under the fit's mechanism, replacing that mechanism's earlier fit; returns the path."""
+    folder = Path(folder) if folder is not None else calibrations_dir()
+    path = folder / f"{result.cell}.toml"
     targets = "; ".join(result.residuals["target"])
-    changed = []
+    entries: dict[str, dict[str, str]] = {}
     for parameter in result.parameters:
-        material = load_material(parameter.material)
-        value = result.fitted[parameter.key]
         factor = result.uncertainty_factor[parameter.key]
-        source = (f"least-squares fit ({model}, kion-sim calibrate {result.cell}) to table_s1: "
-                  f"{targets}; 1-sigma factor {factor:.3g}")
-        _replace_value_line(material.path, parameter.key, value, source)
-        changed.append(f"{parameter.material}: {parameter.key} = {value:.4g}")
-    return changed
+        source = (f"least-squares fit ({model}, kion-sim calibrate {result.cell} --mechanism "
+                  f"{result.mechanism}) to table_s1: {targets}; 1-sigma factor {factor:.3g}")
+        entries.setdefault(parameter.material, {})[parameter.key] = (
+            f'"{parameter.key}" = {{ value = {result.fitted[parameter.key]:.6g}, '
+            f'provenance = "fitted", source = "{source.replace(chr(34), chr(39))}" }}')
+    sections = _read_sections(path)
+    sections = {name: text for name, text in sections.items()
+                if name.split(".")[0] != result.mechanism}
+    for component, lines in entries.items():
+        sections[f"{result.mechanism}.{component}"] = "\n".join(lines.values())
+    body = "\n\n".join(f"[{name}]\n{text}" for name, text in sorted(sections.items()))
+    header = (f"# Fitted values of {result.cell}, per fade mechanism ([MECHANISM.COMPONENT]);"
+              f"\n# written by kion-sim calibrate --write. Estimates stay in the material files.\n")
+    write_text_atomic(path, header + "\n" + body + "\n")
+    load_calibration.cache_clear()
+    _clear_cell_caches()
+    return path
 
 
-def _replace_value_line(path, key: str, value: float, source: str) -> None:
-    text = path.read_text()
-    pattern = re.compile(rf'^"{re.escape(key)}" = \{{.*\}}$', flags=re.M)
-    if len(pattern.findall(text)) != 1:
-        raise ParameterSetError(f"{path}: expected one line for {key!r} to update")
-    line = (f'"{key}" = {{ value = {value:.6g}, provenance = "fitted", '
-            f'source = "{source.replace(chr(34), chr(39))}" }}')
-    path.write_text(pattern.sub(lambda _: line, text))
+def write_text_atomic(path: Path, text: str) -> None:
+    """Write ``text`` through a temporary file and a rename: whole or not at all."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(suffix=".part", dir=path.parent)
+    try:
+        with os.fdopen(handle, "w") as stream:
+            stream.write(text)
+        os.replace(temporary, path)
+    finally:
+        if os.path.exists(temporary):
+            os.remove(temporary)
+
+
+def _read_sections(path: Path) -> dict[str, str]:
+    """The file's ``[section]`` blocks as raw text, to keep the other mechanisms' fits."""
+    if not path.is_file():
+        return {}
+    sections, name = {}, None
+    for line in path.read_text().splitlines():
+        if line.startswith("[") and line.endswith("]"):
+            name = line[1:-1]
+            sections[name] = []
+        elif name is not None and line.strip() and not line.startswith("#"):
+            sections[name].append(line)
+    return {name: "\n".join(lines) for name, lines in sections.items()}
+
+
+def _clear_cell_caches() -> None:
+    from kion_sim.parameters.assemble import cell_parameters
+
+    cell_parameters.cache_clear()
+

@@ -28,10 +28,11 @@ from kion_sim.simulation.runner import simulate
 class FitParameter:
     """A positive material value to fit between ``lower`` and ``upper`` (log10 scale)."""
 
-    material: str
+    material: str  # a material's name, or a mechanism's for a value the mechanism holds
     key: str
     lower: float
     upper: float
+    initial: float | None = None  # default: the material file's estimate
 
     def __post_init__(self):
         if not 0 < self.lower < self.upper:
@@ -202,6 +203,7 @@ class FitResult:
     success: bool
     evaluations: int
     message: str
+    mechanism: str | None = None
 
     def summary(self) -> pd.DataFrame:
         """One row per fitted value: start, fit, and its 1-sigma multiplicative uncertainty."""
@@ -221,7 +223,8 @@ def _overrides(parameters: list[FitParameter], log_values: np.ndarray) -> dict:
 
 def fit(cell: str, parameters: list[FitParameter], targets: list[Target], model: str = "SPM",
         initial: dict[str, float] | None = None, show_progress: bool = False,
-        max_evaluations: int = 60, exact: bool = False) -> FitResult:
+        max_evaluations: int = 60, exact: bool = False,
+        mechanism: str | None = None) -> FitResult:
     """Fit ``parameters`` of ``cell``'s materials so its simulations meet ``targets``.
 
     Residuals are scaled by each target's uncertainty, so the cost is a chi-square and the
@@ -230,7 +233,8 @@ def fit(cell: str, parameters: list[FitParameter], targets: list[Target], model:
     """
     if not parameters or not targets:
         raise InvalidInputError("a fit needs at least one parameter and one target")
-    start = {p.key: (initial or {}).get(p.key, load_material(p.material).value(p.key))
+    start = {p.key: (initial or {}).get(p.key, p.initial if p.initial is not None
+                                        else load_material(p.material).value(p.key))
              for p in parameters}
     x0 = np.log10([min(max(start[p.key], p.lower), p.upper) for p in parameters])
     bounds = (np.log10([p.lower for p in parameters]), np.log10([p.upper for p in parameters]))
@@ -238,7 +242,8 @@ def fit(cell: str, parameters: list[FitParameter], targets: list[Target], model:
 
     def residual_vector(log_values: np.ndarray) -> np.ndarray:
         calls["count"] += 1
-        trial = build_cell_parameters(cell, _overrides(parameters, log_values))
+        trial = build_cell_parameters(cell, _overrides(parameters, log_values),
+                                      mechanism=mechanism)
         try:
             evaluated = evaluate_targets(trial, targets, model, exact)
         except SimulationError:
@@ -252,7 +257,8 @@ def fit(cell: str, parameters: list[FitParameter], targets: list[Target], model:
 
     solution = least_squares(residual_vector, x0, bounds=bounds, diff_step=1e-3,
                              x_scale=1.0, max_nfev=max_evaluations)
-    fitted_cell = build_cell_parameters(cell, _overrides(parameters, solution.x))
+    fitted_cell = build_cell_parameters(cell, _overrides(parameters, solution.x),
+                                        mechanism=mechanism)
     evaluated = evaluate_targets(fitted_cell, targets, model, exact)
     return FitResult(
         cell=cell, parameters=parameters, initial=start,
@@ -260,7 +266,8 @@ def fit(cell: str, parameters: list[FitParameter], targets: list[Target], model:
         residuals=_residual_table(targets, evaluated),
         sensitivity=_sensitivity(parameters, targets, solution.jac),
         uncertainty_factor=_uncertainty(parameters, solution.jac),
-        success=bool(solution.success), evaluations=calls["count"], message=solution.message)
+        success=bool(solution.success), evaluations=calls["count"], message=solution.message,
+        mechanism=mechanism)
 
 
 def _residual_count(targets: list[Target]) -> int:
