@@ -33,7 +33,7 @@ class ParameterSetFiles:
 
     def __init__(self, root: Path):
         self.root = root
-        self._docs = {folder: {} for folder in ("cells", "materials")}
+        self._docs = {folder: {} for folder in ("cells", "materials", "mechanisms")}
         for folder, docs in self._docs.items():
             for path in sorted((root / folder).glob("*.toml")):
                 document = tomllib.loads(path.read_text())
@@ -44,6 +44,17 @@ class ParameterSetFiles:
 
     def material(self, name: str) -> dict:
         return self._docs["materials"][name]
+
+    def mechanism(self, name: str) -> dict:
+        return self._docs["mechanisms"][name]
+
+    def mechanism_names(self) -> list[str]:
+        return sorted(self._docs["mechanisms"])
+
+    def calibration(self, cell_name: str) -> dict:
+        """The stored fits of a cell, per mechanism ({} if never calibrated)."""
+        path = self.root / "calibrations" / f"{cell_name}.toml"
+        return tomllib.loads(path.read_text()) if path.is_file() else {}
 
     def cell_names(self) -> list[str]:
         return sorted(self._docs["cells"])
@@ -71,6 +82,10 @@ class ParameterSetFiles:
         cell = self.cell(cell_name)
         material = self.material(cell["uses"][role])
         values = {k: v["value"] for k, v in material["values"].items()}
+        # The fit stored for the cell's declared mechanism replaces the material's estimates.
+        mechanism = cell.get("degradation", {}).get("mechanism", "none")
+        fitted = self.calibration(cell_name).get(mechanism, {}).get(cell["uses"][role], {})
+        values.update({k: v["value"] for k, v in fitted.items()})
         values.update({k: v["value"] for k, v in cell["electrodes"][role].items()})
         values["material"] = cell["uses"][role]
         values["area [cm2]"] = cell["values"]["electrode area [cm2]"]["value"]

@@ -5,10 +5,12 @@ from kion_sim.simulation.overpotentials import overpotential_breakdown
 from kion_sim.simulation.rate import rate_capability
 from kion_sim.simulation.result import SimulationResult
 from kion_sim.simulation.runner import simulate
+from kion_sim.simulation.states import degradation_states
 
 __all__ = [
     "FadeRun",
     "SimulationResult",
+    "degradation_states",
     "fade_run",
     "overpotential_breakdown",
     "rate_capability",

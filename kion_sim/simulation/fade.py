@@ -44,6 +44,8 @@ class FadeRun:
     simulated_cycles: int
     error_estimate_pct: float
     method: str
+    end_state: object = None  # the last solved cycle (a PyBaMM solution), for state checks
+    initial_K_mol: float | None = None  # K held at the start (degradation_states' balance)
 
 
 class _CycleStepper:
@@ -59,10 +61,13 @@ class _CycleStepper:
             experiment=to_experiment(self.protocol, cell), solver=pybamm.IDAKLUSolver())
         self.mass_g = active_mass_g(cell, default_mass_basis(cell))
         self.kinds = [step.kind for step in self.protocol.steps]
+        self.initial_K_mol: float | None = None
 
     def __call__(self, state) -> tuple[object, list[tuple[str, float, float]]]:
         try:
             solution = self.simulation.solve(starting_solution=state, calc_esoh=False)
+            if state is None:  # the K the cell starts with, for the K balance
+                self.initial_K_mol = float(solution["Total lithium [mol]"].entries[0])
         except pybamm.SolverError as error:
             raise SimulationError(f"fade run failed: {str(error).splitlines()[0]}") from error
         steps = []
@@ -108,7 +113,8 @@ def fade_run(cell: CellParameters, current_density_mA_g: float, cycles: int, mod
         rows += _rows(cycle, steps)
         ends[cycle] = (np.array(state.all_ys[0]).ravel().copy(), steps)
     if exact:
-        return FadeRun(cycle_summary(pd.DataFrame(rows)), cycles, 0.0, "exact")
+        return FadeRun(cycle_summary(pd.DataFrame(rows)), cycles, 0.0, "exact", state,
+                       stepper.initial_K_mol)
     return _extrapolate(stepper, state, rows, ends, first_exact, cycles, tolerance_pct)
 
 
@@ -152,7 +158,7 @@ def _extrapolate(stepper, state, rows, ends, n, cycles, tolerance_pct) -> FadeRu
         jump = max(2, int(jump * min(_MAX_GROWTH, growth)))
     summary = cycle_summary(pd.DataFrame(rows))
     return FadeRun(summary[summary["cycle"] <= cycles].reset_index(drop=True), simulated,
-                   total_error, "extrapolated")
+                   total_error, "extrapolated", state, stepper.initial_K_mol)
 
 
 def _jump(stepper, state, y_prev, y_now, jump):

@@ -4,18 +4,28 @@ import pybamm
 import pytest
 
 from kion_sim.errors import UnknownNameError
-from kion_sim.models import MODEL_NAMES, build_model, model_options
+from kion_sim.models import MODEL_NAMES, build_model, model_options, parameter_values
 from kion_sim.parameters import cell_names, cell_parameters
 
-LAM_KEY = "LAM constant proportional term [s-1]"
+# PyBaMM submodel class that each declared word must build (and "none" must not).
+SEI_CLASSES = {"none": "NoSEI"}
+LAM_CLASSES = {"none": "Constant"}
 
 
-def _declares(sets, cell_name):
-    """What the cell's files ask for: an SEI file, and a carbon that declares swelling damage."""
-    uses = sets.cell(cell_name)["uses"]
-    carbons = [uses[r] for r in ("working", "anode") if r in uses]
-    lam = any(LAM_KEY in sets.material(m)["values"] for m in carbons)
-    return "sei" in uses, lam
+def _declared(sets, cell_name, mechanism=None):
+    """What the cell and mechanism files declare, read with tomllib: role -> option -> word."""
+    cell = sets.cell(cell_name)
+    name = mechanism or cell.get("degradation", {}).get("mechanism", "none")
+    if name == "none":
+        return {}
+    return sets.mechanism(name).get("declares", {})
+
+
+def _slot_of(sets, cell_name, role):
+    half = sets.cell(cell_name)["component"]["kind"] == "half_cell"
+    if role == "metal":
+        return "negative" if half else None
+    return "positive" if half else "negative"
 
 
 def test_the_three_models():
@@ -45,38 +55,62 @@ def test_every_call_builds_a_fresh_model():
     assert build_model("SPM", cell) is not build_model("SPM", cell)
 
 
-@pytest.mark.parametrize("cell_name", cell_names())
-def test_options_follow_what_the_cell_files_declare(sets, cell_name):
-    cell = cell_parameters(cell_name)
-    has_sei, has_lam = _declares(sets, cell_name)
-    options = model_options(cell)
-    half = sets.cell(cell_name)["component"]["kind"] == "half_cell"
-    # PyBaMM's half-cell models hold the working electrode in the positive slot.
-    assert options.get("working electrode") == ("positive" if half else None)
-    if has_sei:
-        # The SEI grows on the carbon: the working electrode, or the full cell's negative.
-        assert options["SEI"] == ("ec reaction limited" if half else
-                                  ("ec reaction limited", "none"))
-        assert options["SEI film resistance"] == "distributed"
-    else:
-        assert "SEI" not in options
-    if has_lam:
-        assert options["loss of active material"] == "stress-driven"
-        assert options["particle mechanics"] == "swelling only"
-    else:
-        assert "loss of active material" not in options
+def _every_cell_and_mechanism():
+    from kion_sim.parameters.mechanisms import mechanism_names
+
+    cells = [(c, None) for c in cell_names()]
+    return cells + [("soft_carbon_half_cell", m) for m in mechanism_names()]
+
+
+@pytest.mark.parametrize("cell_name, mechanism", _every_cell_and_mechanism())
+def test_the_built_model_degrades_exactly_the_electrodes_that_declare_it(
+        sets, cell_name, mechanism):
+    """model.submodels, electrode by electrode, against the files' declarations."""
+    declared = _declared(sets, cell_name, mechanism)
+    model = build_model("SPM", cell_parameters(cell_name, mechanism))
+    submodels = {k: type(v).__name__ for k, v in model.submodels.items()}
+    for role in ("carbon", "metal"):
+        slot = _slot_of(sets, cell_name, role)
+        if slot is None:
+            continue
+        sei = declared.get(role, {}).get("SEI", "none")
+        built = submodels[f"{slot} primary sei"]
+        assert (built == "NoSEI") == (sei == "none"), (role, sei, built)
+        lam = declared.get(role, {}).get("loss of active material", "none")
+        if role == "carbon":
+            built = submodels[f"{slot} primary active material"]
+            assert (built == "Constant") == (lam == "none"), (role, lam, built)
+    # Nothing grows on the electrodes that declare nothing: the cathode of the full cell.
+    if sets.cell(cell_name)["component"]["kind"] == "full_cell":
+        assert submodels["positive primary sei"] == "NoSEI"
+        assert submodels["positive primary active material"] == "Constant"
+
+
+def test_the_900C_half_cell_grows_no_sei_on_the_k_metal():
+    """The bug of prediction 1: an SEI string option put the carbon's SEI on the K metal."""
+    model = build_model("SPM", cell_parameters("soft_carbon_half_cell"))
+    assert type(model.submodels["negative primary sei"]).__name__ == "NoSEI"
+    assert type(model.submodels["positive primary sei"]).__name__ == "SEIGrowth"
+
+
+def test_trap_sites_are_a_second_phase_of_the_carbon_only_where_declared(sets):
+    for cell_name in cell_names():
+        trapping = sets.cell(cell_name).get("degradation", {}).get("trapping", False)
+        model = build_model("SPM", cell_parameters(cell_name))
+        slot = _slot_of(sets, cell_name, "carbon")
+        assert (f"{slot} secondary particle" in model.submodels) == trapping
 
 
 @pytest.mark.parametrize("cell_name", cell_names())
 def test_without_degradation_only_the_cell_geometry_remains(cell_name):
     options = model_options(cell_parameters(cell_name), degradation=False)
-    assert set(options) <= {"working electrode"}
+    assert set(options) <= {"working electrode", "particle phases", "open-circuit potential"}
 
 
 def test_the_options_reach_the_pybamm_model():
     half = build_model("SPMe", cell_parameters("soft_carbon_half_cell"))
     assert half.options["working electrode"] == "positive"
-    assert half.options["SEI"] == "ec reaction limited"
+    assert half.options["SEI"][0] == "none"  # the K metal
     full = build_model("SPMe", cell_parameters("full_cell"), degradation=False)
     assert full.options["working electrode"] == "both"
     assert full.options["SEI"] == "none"
@@ -86,5 +120,6 @@ def test_the_options_reach_the_pybamm_model():
 @pytest.mark.parametrize("cell_name", cell_names())
 def test_every_parameter_the_model_needs_is_in_the_cell(cell_name, model_name):
     cell = cell_parameters(cell_name)
-    needed = build_model(model_name, cell).get_parameter_info()
-    assert sorted(key for key in needed if key not in cell.values) == []
+    model = build_model(model_name, cell)
+    values = parameter_values(cell, model)
+    assert sorted(key for key in model.get_parameter_info() if key not in values) == []

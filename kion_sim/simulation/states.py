@@ -1,0 +1,90 @@
+"""How big every degradation state has grown: the checks that tell a physical fade from a bug.
+
+A mechanism can fit a retention with states no cell could hold (a film thicker than the
+particle, more SEI than pore volume, K from nowhere). :func:`degradation_states` reads them
+from the end of a run, electrode by electrode, so tests and users can see their size.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pybamm
+
+from kion_sim.parameters.assemble import FARADAY_C_MOL, CellParameters
+
+
+def _first(solution, names: list[str]) -> np.ndarray | None:
+    variables = solution.all_models[0].variables
+    for name in names:
+        if name in variables:
+            return np.asarray(solution[name].entries, dtype=float)
+    return None
+
+
+def _last(solution, names: list[str], default: float = 0.0) -> float:
+    values = _first(solution, names)
+    return default if values is None else float(np.ravel(values)[-1] if values.ndim <= 1
+                                                 else np.min(values[..., -1]))
+
+
+def degradation_states(solution: pybamm.Solution, cell: CellParameters,
+                       initial_K_mol: float | None = None) -> dict[str, float]:
+    """Size of each degradation state at the end of ``solution``.
+
+    Returns SEI thickness on the carbon and on the K metal [nm], the carbon's SEI volume over
+    its initial pore volume, the carbon electrode's lowest porosity, its active-material
+    fraction left [%], and the K balance error (K now held, lost and supplied, against K at
+    the start) as a fraction of the K held.
+
+    Examples
+    --------
+    >>> from kion_sim.simulation import simulate
+    >>> result = simulate("soft_carbon_half_cell",
+    ...                   "Discharge at 100 mA/g until 0.01 V; Charge at 100 mA/g until 1.5 V",
+    ...                   model="SPM")
+    >>> states = degradation_states(result.solution, result.cell)
+    >>> 0 < states["carbon_SEI_thickness_nm"] < 100
+    True
+    """
+    slot = cell.carbon.slot.lower()
+    carbon_sei_m = _last(solution, [f"X-averaged {slot} primary SEI thickness [m]",
+                                    f"X-averaged {slot} SEI thickness [m]"])
+    metal_sei_m = (_last(solution, ["X-averaged negative SEI thickness [m]"])
+                   if cell.is_half_cell else 0.0)
+    values = cell.values
+    porosity0 = values[f"{cell.carbon.slot} electrode porosity"]
+    fraction0 = values[f"{cell.carbon.slot} electrode active material volume fraction"]
+    radius = values[f"{cell.carbon.slot} particle radius [m]"]
+    fraction = _last(solution, [f"X-averaged {slot} electrode primary active material volume "
+                                f"fraction", f"X-averaged {slot} electrode active material "
+                                f"volume fraction"], fraction0)
+    # Film volume per electrode volume: surface per volume (3 eps_s / R) times thickness.
+    initial_sei_m = values.get("Initial SEI thickness [m]", 0.0) if carbon_sei_m else 0.0
+    film_volume = 3 * fraction0 / radius * max(carbon_sei_m - initial_sei_m, 0.0)
+    porosity = _last(solution, [f"{cell.carbon.slot} electrode porosity"], porosity0)
+    return {
+        "carbon_SEI_thickness_nm": carbon_sei_m * 1e9,
+        "metal_SEI_thickness_nm": metal_sei_m * 1e9,
+        "SEI_volume_over_pore_volume": film_volume / porosity0,
+        "carbon_porosity_min": porosity,
+        "carbon_active_material_left_pct": 100 * fraction / fraction0,
+        "K_balance_error": _k_balance_error(solution, cell, initial_K_mol),
+    }
+
+
+def _k_balance_error(solution, cell: CellParameters, initial_K_mol: float | None) -> float:
+    """(K held + K lost to side reactions - K the metal supplied) / K at the start - 1."""
+    held = _first(solution, ["Total lithium [mol]"])
+    lost = _first(solution, ["Total lithium lost to side reactions [mol]"])
+    for electrode in ("negative", "positive"):  # K locked in material that was lost
+        locked = _first(solution, [f"Loss of lithium due to loss of active material in "
+                                   f"{electrode} electrode [mol]"])
+        if lost is not None and locked is not None:
+            lost = lost + locked
+    charge = _first(solution, ["Discharge capacity [A.h]"])
+    if held is None or lost is None or charge is None:
+        return float("nan")
+    # In a half cell, discharge drives K from the metal into the working electrode.
+    supplied = charge * 3600 / FARADAY_C_MOL if cell.is_half_cell else 0 * charge
+    start = held[0] + lost[0] - supplied[0] if initial_K_mol is None else initial_K_mol
+    return float((held[-1] + lost[-1] - supplied[-1]) / start - 1)
