@@ -17,7 +17,7 @@ from kion_sim.validation.reported import ReportedRow, table_s1_rows
 CAPACITY_DIRECTION = "charge"
 JSON_KEYS = ("material", "source", "current_density_mA_g", "cycles", "reported_capacity_mAh_g",
              "simulated_capacity_mAh_g", "reported_retention_pct", "simulated_retention_pct",
-             "role")
+             "role", "fast_path_error_estimate_pct", "mechanism")
 
 
 @dataclass
@@ -79,7 +79,9 @@ def run_table_s1(model: str = "SPM", show_progress: bool = True,
             "retention_error_points": (None if reported_retention is None
                                        else round(retention - reported_retention, 1)),
             "role": row.role,
+            "mechanism": cell_parameters(row.cell).mechanism.name,
             "method": summary.attrs["method"],
+            "fast_path_error_estimate_pct": round(summary.attrs["error_estimate_pct"], 2),
             "simulated_cycles": summary.attrs["simulated_cycles"],
         })
     return TableS1Result(pd.DataFrame(rows), curves, time.perf_counter() - started)
