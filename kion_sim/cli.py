@@ -157,7 +157,6 @@ def _command_full_cell(args) -> int:
 
 
 def _command_sweep(args) -> int:
-    from kion_sim.output import write_csv
     from kion_sim.plotting import plot_sweep, save_figure
     from kion_sim.sweeps import load_sweep, run_sweep
 
@@ -168,7 +167,7 @@ def _command_sweep(args) -> int:
           f"(checkpoint {checkpoint})", file=sys.stderr)
     table = run_sweep(spec, executor=executor, workers=args.workers, scheduler=args.scheduler,
                       checkpoint=checkpoint)
-    path = write_csv(table, f"{args.out}/{spec.name}.csv")
+    written = _write_sweep_table(table, spec, args.out, args.format)
     with pd.option_context("display.width", 250, "display.max_columns", None):
         print(table.round(4).to_string(index=False))
     if spec.swept:
@@ -176,8 +175,23 @@ def _command_sweep(args) -> int:
         y = spec.swept[1] if len(spec.swept) == 2 else None
         save_figure(plot_sweep(table, x, args.plot, y, f"{spec.name}: {args.plot}"),
                     f"{args.out}/{spec.name}_{args.plot}.png")
-    print(f"wrote {path} and its figure; {table['error'].notna().sum()} points failed")
+    print(f"wrote {' and '.join(map(str, written))} and its figure; "
+          f"{table['error'].notna().sum()} points failed")
     return 0
+
+
+def _write_sweep_table(table, spec, out: str, file_format: str) -> list:
+    """The sweep table as CSV, as netCDF (an xarray dataset with units), or both."""
+    from kion_sim.output import write_csv
+
+    written = []
+    if file_format in ("csv", "both"):
+        written.append(write_csv(table, f"{out}/{spec.name}.csv"))
+    if file_format in ("netcdf", "both"):
+        from kion_sim.io.xarray_out import sweep_dataset, write_netcdf
+
+        written.append(write_netcdf(sweep_dataset(table, spec), f"{out}/{spec.name}.nc"))
+    return written
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -237,6 +251,8 @@ def build_parser() -> argparse.ArgumentParser:
     sweep.add_argument("--checkpoint", help="JSONL checkpoint (default: in --out)")
     sweep.add_argument("--out", default="kion_sim_output/sweep", help="output folder")
     sweep.add_argument("--plot", default="capacity_mAh_g", help="output to plot")
+    sweep.add_argument("--format", choices=("csv", "netcdf", "both"), default="csv",
+                       help="table as CSV (default), netCDF (xarray dataset with units) or both")
 
     calibration = commands.add_parser("calibrate", help="fit carbons to their Table S1 rows")
     calibration.add_argument("cells", nargs="+", help="cells to calibrate")
