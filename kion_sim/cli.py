@@ -123,6 +123,8 @@ def _command_table_s1(args) -> int:
 def _command_calibrate(args) -> int:
     from kion_sim.validation import calibrate, write_fitted_values
 
+    if args.data:
+        return _command_calibrate_data(args)
     for cell in args.cells:
         print(f"calibrating {cell} ({args.model})", file=sys.stderr)
         result = calibrate(cell, model=args.model, show_progress=True, exact=args.exact)
@@ -134,6 +136,48 @@ def _command_calibrate(args) -> int:
         if args.write:
             for line in write_fitted_values(result, args.model):
                 print(f"wrote {line}")
+    return 0
+
+
+def _read_data(args):
+    from kion_sim.errors import InvalidInputError
+    from kion_sim.io import read_cycler
+
+    if args.mass is None:
+        raise InvalidInputError("--data needs --mass: the active mass of the working electrode "
+                                "in mg")
+    return read_cycler(args.data, args.mass, args.data_format)
+
+
+def _command_calibrate_data(args) -> int:
+    """Fit one cell to the user's cycler file (``calibrate CELL --data FILE --mass MG``)."""
+    from kion_sim.errors import InvalidInputError
+    from kion_sim.validation.user_data import calibrate_to_data
+
+    if len(args.cells) != 1 or args.write:
+        raise InvalidInputError("calibrate --data fits one cell and prints the fit (the "
+                                "published sets are not overwritten): give one cell, no --write")
+    data = _read_data(args)
+    print(f"calibrating {args.cells[0]} ({args.model}) to {data.source}", file=sys.stderr)
+    result = calibrate_to_data(args.cells[0], data, model=args.model, show_progress=True)
+    with pd.option_context("display.width", 250, "display.max_columns", None):
+        print(result.summary().to_string(index=False))
+        print(result.residuals.to_string(index=False))
+    return 0
+
+
+def _command_compare(args) -> int:
+    """Measured vs simulated curves and fade (``compare CELL --data FILE --mass MG``)."""
+    from kion_sim.output import write_comparison
+    from kion_sim.validation.user_data import compare_to_data
+
+    data = _read_data(args)
+    comparison = compare_to_data(args.cell, data, model=args.model)
+    with pd.option_context("display.width", 250, "display.max_columns", None):
+        print(comparison.fade.round(2).to_string(index=False))
+    paths = write_comparison(comparison, args.out,
+                             f"{args.cell} ({args.model}) vs {data.source}")
+    print(f"wrote {len(paths)} files to {paths[0].parent}")
     return 0
 
 
@@ -261,6 +305,20 @@ def build_parser() -> argparse.ArgumentParser:
                              help="simulate every cycle (default: fast fade path)")
     calibration.add_argument("--write", action="store_true",
                              help="write the fits into parameter_sets/ (provenance fitted)")
+    calibration.add_argument("--data", help="fit to this cycler file instead of Table S1 "
+                             "(.mpr, .mpt, .nda, .ndax, .csv)")
+    calibration.add_argument("--mass", type=float, help="with --data: active mass [mg]")
+    calibration.add_argument("--data-format", help="with --data: override the format the "
+                             "suffix implies")
+
+    compare = commands.add_parser("compare", help="measured vs simulated curves and fade")
+    compare.add_argument("cell", help="the cell to simulate (see 'kion-sim list')")
+    compare.add_argument("--data", required=True, help="cycler file (.mpr, .mpt, .nda, .ndax, "
+                         ".csv)")
+    compare.add_argument("--mass", type=float, required=True, help="active mass [mg]")
+    compare.add_argument("--data-format", help="override the format the suffix implies")
+    compare.add_argument("--model", default="SPM", help=f"one of {', '.join(MODEL_NAMES)}")
+    compare.add_argument("--out", default="kion_sim_output/compare", help="output folder")
     return parser
 
 
@@ -269,7 +327,8 @@ def main(argv: list[str] | None = None) -> int:
     handlers = {"list": _command_list, "params": _command_params,
                 "simulate": _command_simulate, "rate": _command_rate,
                 "table-s1": _command_table_s1, "calibrate": _command_calibrate,
-                "full-cell": _command_full_cell, "sweep": _command_sweep}
+                "full-cell": _command_full_cell, "sweep": _command_sweep,
+                "compare": _command_compare}
     try:
         return handlers[args.command](args) or 0
     except KionSimError as error:
