@@ -23,9 +23,10 @@ def three_cycles(first="discharge"):
     """
     sign = -1.0 if first == "discharge" else 1.0
     t, v, i, clock = [], [], [], 0.0
+    segments = ((3600, sign * 0.5, (1.5, 0.01)), (600, 0.0, (0.3, 0.3)),
+                (2880, -sign * 0.5, (0.01, 1.5)), (600, 0.0, (1.2, 1.2)))
     for _ in range(3):
-        for seconds, current, (v0, v1) in ((3600, sign * 0.5, (1.5, 0.01)), (600, 0.0, (0.3, 0.3)),
-                                           (2880, -sign * 0.5, (0.01, 1.5)), (600, 0.0, (1.2, 1.2))):
+        for seconds, current, (v0, v1) in segments:
             points = np.linspace(clock, clock + seconds, 31)
             t += list(points)
             v += list(np.linspace(v0, v1, 31))
