@@ -181,6 +181,17 @@ def _command_compare(args) -> int:
     return 0
 
 
+def _command_bpx(args) -> int:
+    """Write a cell as a BPX file, validated by bpx's parser; say what BPX could not hold."""
+    from kion_sim.io import write_bpx
+
+    export = write_bpx(args.cell, args.out)
+    for item in export.not_carried:
+        print(f"not carried: {item}", file=sys.stderr)
+    print(f"wrote {args.out} (BPX {export.document['Header']['Model']})")
+    return 0
+
+
 def _command_full_cell(args) -> int:
     from kion_sim.fullcell import balance, full_cell_design, predict_full_cell
 
@@ -311,6 +322,10 @@ def build_parser() -> argparse.ArgumentParser:
     calibration.add_argument("--data-format", help="with --data: override the format the "
                              "suffix implies")
 
+    bpx_export = commands.add_parser("bpx", help="write a cell as a BPX parameter file")
+    bpx_export.add_argument("cell", help="the cell to export (see 'kion-sim list')")
+    bpx_export.add_argument("--out", required=True, help="BPX JSON file to write")
+
     compare = commands.add_parser("compare", help="measured vs simulated curves and fade")
     compare.add_argument("cell", help="the cell to simulate (see 'kion-sim list')")
     compare.add_argument("--data", required=True, help="cycler file (.mpr, .mpt, .nda, .ndax, "
@@ -328,7 +343,7 @@ def main(argv: list[str] | None = None) -> int:
                 "simulate": _command_simulate, "rate": _command_rate,
                 "table-s1": _command_table_s1, "calibrate": _command_calibrate,
                 "full-cell": _command_full_cell, "sweep": _command_sweep,
-                "compare": _command_compare}
+                "compare": _command_compare, "bpx": _command_bpx}
     try:
         return handlers[args.command](args) or 0
     except KionSimError as error:

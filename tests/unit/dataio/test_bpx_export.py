@@ -81,3 +81,11 @@ def test_a_half_cell_read_back_has_the_k_metal_and_no_negative_porous_electrode(
     assert values["Negative electrode OCP [V]"] == 0.0
     assert math.isclose(values["Lithium metal partial molar volume [m3.mol-1]"],
                         39.0983 / (0.862 * 1e6), rel_tol=2e-3)  # K: 39.1 g/mol, 0.862 g/cm3
+
+
+def test_the_bpx_command_writes_a_valid_file_and_names_what_it_left_out(tmp_path, capsys):
+    from kion_sim.cli import main
+
+    assert main(["bpx", "soft_carbon_half_cell", "--out", str(tmp_path / "c.json")]) == 0
+    assert "not carried: SEI growth" in capsys.readouterr().err
+    assert bpx.parse_bpx_file(str(tmp_path / "c.json")).header.model == "Partial"
