@@ -166,6 +166,32 @@ def to_bpx(cell: str | CellParameters) -> BPXExport:
         raise ParameterSetError(f"{cell.name}: BPX assumes a thermodynamic factor of 1, the "
                                 f"set has {values['Thermodynamic factor']}")
     limits, soc = _limits(cell)
+    parameterisation = _parameterisation(cell, limits)
+    missing = not_carried(cell)
+    document = {
+        "Header": {"BPX": BPX_VERSION, "Title": f"kion_sim {cell.name}: {cell.label}",
+                   "Description": "Exported by kion_sim. Not carried: " + "; ".join(missing)
+                   if missing else "Exported by kion_sim; every value of the set is carried.",
+                   "References": "see the kion_sim parameter set's citations",
+                   "Model": "Partial" if cell.is_half_cell else "DFN"},
+        "Parameterisation": parameterisation,
+        "State": {"Initial conditions": {
+                      "Initial state-of-charge": soc,
+                      "Initial temperature [K]": values["Initial temperature [K]"],
+                      "Initial electrolyte concentration [mol.m-3]":
+                          values["Initial concentration in electrolyte [mol.m-3]"]},
+                  "Thermal environment": {
+                      "Ambient temperature [K]": values["Ambient temperature [K]"],
+                      "Heat transfer coefficient [W.m-2.K-1]":
+                          values["Total heat transfer coefficient [W.m-2.K-1]"]}},
+    }
+    bpx.parse_bpx_obj(copy.deepcopy(document))  # bpx's own validator: raises if invalid
+    return BPXExport(document, missing)
+
+
+def _parameterisation(cell: CellParameters, limits: dict) -> dict:
+    """BPX's Parameterisation block: cell, electrolyte, separator and electrodes."""
+    values = cell.values
     electrolyte_D = values["Electrolyte diffusivity [m2.s-1]"]
     electrolyte_kappa = values["Electrolyte conductivity [S.m-1]"]
     parameterisation = {
@@ -196,26 +222,7 @@ def to_bpx(cell: str | CellParameters) -> BPXExport:
         parameterisation[f"{slot} electrode"] = _electrode(cell, role, (low, high))
     if cell.is_half_cell:
         parameterisation["User-defined"] = _metal_values(values)
-    missing = not_carried(cell)
-    document = {
-        "Header": {"BPX": BPX_VERSION, "Title": f"kion_sim {cell.name}: {cell.label}",
-                   "Description": "Exported by kion_sim. Not carried: " + "; ".join(missing)
-                   if missing else "Exported by kion_sim; every value of the set is carried.",
-                   "References": "see the kion_sim parameter set's citations",
-                   "Model": "Partial" if cell.is_half_cell else "DFN"},
-        "Parameterisation": parameterisation,
-        "State": {"Initial conditions": {
-                      "Initial state-of-charge": soc,
-                      "Initial temperature [K]": values["Initial temperature [K]"],
-                      "Initial electrolyte concentration [mol.m-3]":
-                          values["Initial concentration in electrolyte [mol.m-3]"]},
-                  "Thermal environment": {
-                      "Ambient temperature [K]": values["Ambient temperature [K]"],
-                      "Heat transfer coefficient [W.m-2.K-1]":
-                          values["Total heat transfer coefficient [W.m-2.K-1]"]}},
-    }
-    bpx.parse_bpx_obj(copy.deepcopy(document))  # bpx's own validator: raises if invalid
-    return BPXExport(document, missing)
+    return parameterisation
 
 
 def _metal_values(values: dict) -> dict:
