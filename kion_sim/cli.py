@@ -123,6 +123,8 @@ def _command_table_s1(args) -> int:
 def _command_calibrate(args) -> int:
     from kion_sim.validation import calibrate, write_fitted_values
 
+    if args.data:
+        return _command_calibrate_data(args)
     for cell in args.cells:
         print(f"calibrating {cell} ({args.model})", file=sys.stderr)
         result = calibrate(cell, model=args.model, show_progress=True, exact=args.exact,
@@ -159,6 +161,59 @@ def _command_mechanisms(args) -> int:
     return 0
 
 
+def _read_data(args):
+    from kion_sim.errors import InvalidInputError
+    from kion_sim.io import read_cycler
+
+    if args.mass is None:
+        raise InvalidInputError("--data needs --mass: the active mass of the working electrode "
+                                "in mg")
+    return read_cycler(args.data, args.mass, args.data_format)
+
+
+def _command_calibrate_data(args) -> int:
+    """Fit one cell to the user's cycler file (``calibrate CELL --data FILE --mass MG``)."""
+    from kion_sim.errors import InvalidInputError
+    from kion_sim.validation.user_data import calibrate_to_data
+
+    if len(args.cells) != 1 or args.write:
+        raise InvalidInputError("calibrate --data fits one cell and prints the fit (the "
+                                "published sets are not overwritten): give one cell, no --write")
+    data = _read_data(args)
+    print(f"calibrating {args.cells[0]} ({args.model}) to {data.source}", file=sys.stderr)
+    result = calibrate_to_data(args.cells[0], data, model=args.model, show_progress=True)
+    with pd.option_context("display.width", 250, "display.max_columns", None):
+        print(result.summary().to_string(index=False))
+        print(result.residuals.to_string(index=False))
+    return 0
+
+
+def _command_compare(args) -> int:
+    """Measured vs simulated curves and fade (``compare CELL --data FILE --mass MG``)."""
+    from kion_sim.output import write_comparison
+    from kion_sim.validation.user_data import compare_to_data
+
+    data = _read_data(args)
+    comparison = compare_to_data(args.cell, data, model=args.model)
+    with pd.option_context("display.width", 250, "display.max_columns", None):
+        print(comparison.fade.round(2).to_string(index=False))
+    paths = write_comparison(comparison, args.out,
+                             f"{args.cell} ({args.model}) vs {data.source}")
+    print(f"wrote {len(paths)} files to {paths[0].parent}")
+    return 0
+
+
+def _command_bpx(args) -> int:
+    """Write a cell as a BPX file, validated by bpx's parser; say what BPX could not hold."""
+    from kion_sim.io import write_bpx
+
+    export = write_bpx(args.cell, args.out)
+    for item in export.not_carried:
+        print(f"not carried: {item}", file=sys.stderr)
+    print(f"wrote {args.out} (BPX {export.document['Header']['Model']})")
+    return 0
+
+
 def _command_full_cell(args) -> int:
     from kion_sim.fullcell import balance, full_cell_design, predict_full_cell
 
@@ -179,7 +234,6 @@ def _command_full_cell(args) -> int:
 
 
 def _command_sweep(args) -> int:
-    from kion_sim.output import write_csv
     from kion_sim.plotting import plot_sweep, save_figure
     from kion_sim.sweeps import load_sweep, run_sweep
 
@@ -190,7 +244,7 @@ def _command_sweep(args) -> int:
           f"(checkpoint {checkpoint})", file=sys.stderr)
     table = run_sweep(spec, executor=executor, workers=args.workers, scheduler=args.scheduler,
                       checkpoint=checkpoint)
-    path = write_csv(table, f"{args.out}/{spec.name}.csv")
+    written = _write_sweep_table(table, spec, args.out, args.format)
     with pd.option_context("display.width", 250, "display.max_columns", None):
         print(table.round(4).to_string(index=False))
     if spec.swept:
@@ -198,8 +252,23 @@ def _command_sweep(args) -> int:
         y = spec.swept[1] if len(spec.swept) == 2 else None
         save_figure(plot_sweep(table, x, args.plot, y, f"{spec.name}: {args.plot}"),
                     f"{args.out}/{spec.name}_{args.plot}.png")
-    print(f"wrote {path} and its figure; {table['error'].notna().sum()} points failed")
+    print(f"wrote {' and '.join(map(str, written))} and its figure; "
+          f"{table['error'].notna().sum()} points failed")
     return 0
+
+
+def _write_sweep_table(table, spec, out: str, file_format: str) -> list:
+    """The sweep table as CSV, as netCDF (an xarray dataset with units), or both."""
+    from kion_sim.output import write_csv
+
+    written = []
+    if file_format in ("csv", "both"):
+        written.append(write_csv(table, f"{out}/{spec.name}.csv"))
+    if file_format in ("netcdf", "both"):
+        from kion_sim.io.xarray_out import sweep_dataset, write_netcdf
+
+        written.append(write_netcdf(sweep_dataset(table, spec), f"{out}/{spec.name}.nc"))
+    return written
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -259,6 +328,8 @@ def build_parser() -> argparse.ArgumentParser:
     sweep.add_argument("--checkpoint", help="JSONL checkpoint (default: in --out)")
     sweep.add_argument("--out", default="kion_sim_output/sweep", help="output folder")
     sweep.add_argument("--plot", default="capacity_mAh_g", help="output to plot")
+    sweep.add_argument("--format", choices=("csv", "netcdf", "both"), default="csv",
+                       help="table as CSV (default), netCDF (xarray dataset with units) or both")
 
     calibration = commands.add_parser("calibrate", help="fit carbons to their Table S1 rows")
     calibration.add_argument("cells", nargs="+", help="cells to calibrate")
@@ -276,6 +347,24 @@ def build_parser() -> argparse.ArgumentParser:
         "mechanisms", help="candidate fade mechanisms: fits, state sizes, blind predictions")
     mechanisms.add_argument("--model", default="SPM", help=f"one of {', '.join(MODEL_NAMES)}")
     mechanisms.add_argument("--json", action="store_true", help="print JSON")
+    calibration.add_argument("--data", help="fit to this cycler file instead of Table S1 "
+                             "(.mpr, .mpt, .nda, .ndax, .csv)")
+    calibration.add_argument("--mass", type=float, help="with --data: active mass [mg]")
+    calibration.add_argument("--data-format", help="with --data: override the format the "
+                             "suffix implies")
+
+    bpx_export = commands.add_parser("bpx", help="write a cell as a BPX parameter file")
+    bpx_export.add_argument("cell", help="the cell to export (see 'kion-sim list')")
+    bpx_export.add_argument("--out", required=True, help="BPX JSON file to write")
+
+    compare = commands.add_parser("compare", help="measured vs simulated curves and fade")
+    compare.add_argument("cell", help="the cell to simulate (see 'kion-sim list')")
+    compare.add_argument("--data", required=True, help="cycler file (.mpr, .mpt, .nda, .ndax, "
+                         ".csv)")
+    compare.add_argument("--mass", type=float, required=True, help="active mass [mg]")
+    compare.add_argument("--data-format", help="override the format the suffix implies")
+    compare.add_argument("--model", default="SPM", help=f"one of {', '.join(MODEL_NAMES)}")
+    compare.add_argument("--out", default="kion_sim_output/compare", help="output folder")
     return parser
 
 
@@ -285,7 +374,8 @@ def main(argv: list[str] | None = None) -> int:
                 "simulate": _command_simulate, "rate": _command_rate,
                 "table-s1": _command_table_s1, "calibrate": _command_calibrate,
                 "full-cell": _command_full_cell, "sweep": _command_sweep,
-                "mechanisms": _command_mechanisms}
+                "mechanisms": _command_mechanisms,
+                "compare": _command_compare, "bpx": _command_bpx}
     try:
         return handlers[args.command](args) or 0
     except KionSimError as error:

@@ -46,3 +46,7 @@ def require_positive(name: str, value: float, unit: str = "") -> float:
         unit_text = f" {unit}" if unit else ""
         raise InvalidInputError(f"{name} must be positive and finite, got {value!r}{unit_text}")
     return number
+
+
+class DataFileError(InvalidInputError):
+    """A measurement file that cannot be read, lacks a column, or holds implausible values."""

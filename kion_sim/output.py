@@ -54,3 +54,15 @@ def write_rate_capability(table: pd.DataFrame, folder: str | Path, title: str) -
     folder.mkdir(parents=True, exist_ok=True)
     return [write_csv(table, folder / "rate_capability.csv"),
             save_figure(plot_rate_capability(table, title), folder / "rate_capability.png")]
+
+
+def write_comparison(comparison, folder: str | Path, title: str) -> list[Path]:
+    """Measured vs simulated (a ``kion_sim.validation.user_data.Comparison``): CSV and PNG."""
+    from kion_sim.plotting.compare import plot_comparison
+
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    return [write_csv(comparison.curves, folder / "compare_curves.csv"),
+            write_csv(comparison.fade, folder / "compare_fade.csv"),
+            save_figure(plot_comparison(comparison.curves, comparison.fade, title),
+                        folder / "compare.png")]
