@@ -84,7 +84,8 @@ class ParameterSetFiles:
         values = {k: v["value"] for k, v in material["values"].items()}
         # The fit stored for the cell's declared mechanism replaces the material's estimates.
         mechanism = cell.get("degradation", {}).get("mechanism", "none")
-        fitted = self.calibration(cell_name).get(mechanism, {}).get(cell["uses"][role], {})
+        calibrated_in = cell.get("degradation", {}).get("calibrated in", cell_name)
+        fitted = self.calibration(calibrated_in).get(mechanism, {}).get(cell["uses"][role], {})
         values.update({k: v["value"] for k, v in fitted.items()})
         values.update({k: v["value"] for k, v in cell["electrodes"][role].items()})
         values["material"] = cell["uses"][role]

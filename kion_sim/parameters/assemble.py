@@ -398,7 +398,8 @@ def build_cell_parameters(name: str,
     """
     cell = _with_electrode_values(load_cell(name), electrode_overrides or {})
     mechanism = load_mechanism(mechanism or cell.degradation.get("mechanism", NO_MECHANISM))
-    overrides = _calibrated(name, mechanism.name)
+    # A full cell takes its carbon's fit from the half cell it was calibrated in.
+    overrides = _calibrated(cell.degradation.get("calibrated in", name), mechanism.name)
     for component, values in (material_overrides or {}).items():
         overrides.setdefault(component, {}).update(
             {k: Quantity(k, float(v), "fitted", "trial value") for k, v in values.items()})

@@ -65,6 +65,8 @@ def _variables(cell: CellParameters) -> dict[str, str]:
             "Negative electrode surface potential difference at separator interface [V]")
     sei_slot = "positive" if cell.is_half_cell else "negative"
     columns["K_lost_to_SEI_mol"] = f"Loss of lithium to {sei_slot} SEI [mol]"
+    columns["K_locked_in_lost_material_mol"] = (
+        f"Loss of lithium due to loss of active material in {sei_slot} electrode [mol]")
     return columns
 
 
