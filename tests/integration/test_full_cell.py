@@ -61,7 +61,8 @@ def test_the_capacity_not_returned_is_what_the_sei_took_plus_what_stays_in_the_c
         locked = series.get("K_locked_in_lost_material_mol", 0 * series["K_lost_to_SEI_mol"])
         locked_mAh = (locked.iloc[-1] - locked.iloc[0]) * faraday / 3.6  # K in material lost
         lost_mAh = charged_mAh - discharged_mAh
-        assert lost_mAh == pytest.approx(sei_mAh + kept_mAh + locked_mAh, rel=1e-3, abs=1e-4 * charged_mAh)
+        assert lost_mAh == pytest.approx(sei_mAh + kept_mAh + locked_mAh, rel=1e-3,
+                                         abs=1e-4 * charged_mAh)
 
 
 def test_potassium_stays_in_the_closed_cell(first_cycle):
