@@ -7,6 +7,7 @@ brackets as in PyBaMM (``"density [g.cm-3]"``). Provenance is one of ``PROVENANC
 from __future__ import annotations
 
 import functools
+import hashlib
 import re
 import tomllib
 from dataclasses import dataclass, field
@@ -188,6 +189,26 @@ def load_cell(name: str) -> Component:
         return _components("cells")[name]
     except KeyError:
         raise UnknownNameError("cell", name, cell_names()) from None
+
+
+def parameter_set_digest(cell_name: str) -> str:
+    """SHA-256 of the files a cell is built from, as they are on disk now.
+
+    The cell file, every component it uses and their tables: a change to any value (a
+    recalibration) changes the digest.
+    """
+    cell = load_cell(cell_name)
+    components = [cell, *(load_material(name) for name in sorted(set(cell.references.values())))]
+    paths = sorted({path for component in components
+                    for path in (component.path, *(t.path for t in component.tables.values()))})
+    digest = hashlib.sha256()
+    for path in paths:
+        digest.update(path.name.encode())
+        try:
+            digest.update(path.read_bytes())
+        except OSError as error:
+            raise ParameterSetError(f"cannot read {path}: {error.strerror or error}") from None
+    return digest.hexdigest()
 
 
 @functools.cache
