@@ -54,6 +54,26 @@ def check_cut_off(cell: CellParameters, step: Step) -> None:
         )
 
 
+def check_step_order(protocol: Protocol) -> None:
+    """Raise if a current step directly follows one that leaves the cell past its cut-off.
+
+    A discharge to 0.5 V right after a discharge to 0.01 V could never start.
+    """
+    steps = protocol.steps
+    for before, step in zip(steps, steps[1:], strict=False):
+        if step.kind != before.kind or step.kind not in ("discharge", "charge") \
+                or step.voltage_V is None or before.voltage_V is None:
+            continue
+        falling = step.kind == "discharge"
+        if (step.voltage_V >= before.voltage_V) if falling else (
+                step.voltage_V <= before.voltage_V):
+            side = "above" if falling else "below"
+            raise ProtocolError(
+                f"step {step.text!r} cannot start: the step before it ({before.text!r}) ends "
+                f"at {before.voltage_V:g} V, already past its {step.voltage_V:g} V cut-off; a "
+                f"{step.kind} must start {side} its cut-off voltage")
+
+
 def _pybamm_step(step: Step, mass_g: float, nominal_Ah: float):
     if step.kind == "rest":
         return pybamm.step.rest(duration=step.duration_s, period=step.duration_s / 50,
@@ -85,6 +105,7 @@ def to_experiment(protocol: Protocol, cell: CellParameters,
     """Translate ``protocol`` into a PyBaMM experiment for ``cell``."""
     for step in protocol.steps:
         check_cut_off(cell, step)
+    check_step_order(protocol)
     nominal_Ah = cell.values["Nominal cell capacity [A.h]"]
     mass_g = active_mass_g(cell, mass_basis)
     try:

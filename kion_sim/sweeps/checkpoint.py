@@ -66,9 +66,9 @@ class Checkpoint:
         for line in lines[1:]:
             try:
                 record = json.loads(line)
-            except json.JSONDecodeError:
-                continue
-            records[int(record["index"])] = record
+                records[int(record["index"])] = record
+            except (json.JSONDecodeError, KeyError, TypeError, ValueError):
+                continue  # a torn or foreign line: that point is computed again
         return records
 
     def append(self, record: dict) -> None:

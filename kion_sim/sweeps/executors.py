@@ -49,37 +49,47 @@ def run_local_processes(spec: SweepSpec, items: Iterable[tuple[int, dict]], work
             yield future.result()
 
 
+_ADDRESS_EXAMPLE = "give the address 'dask scheduler' prints, e.g. tcp://host:8786"
+
+
+def check_scheduler_address(address: str, timeout_s: float = DASK_CONNECT_TIMEOUT_S) -> None:
+    """Raise :class:`InvalidInputError` unless ``address`` is well formed and answers.
+
+    A plain socket probe: a ``distributed.Client`` that fails to connect leaves a traceback
+    behind at interpreter exit.
+    """
+    from distributed.comm.addressing import parse_address, parse_host_port
+
+    try:
+        scheme, location = parse_address(str(address))
+        host, port = parse_host_port(location)
+    except (ValueError, TypeError) as error:
+        raise InvalidInputError(f"Dask scheduler address {address!r} is not valid: {error}; "
+                                f"{_ADDRESS_EXAMPLE}") from None
+    if scheme in ("tcp", "tls"):
+        try:
+            socket.create_connection((host, port), timeout=timeout_s).close()
+        except (OSError, OverflowError) as error:
+            reason = getattr(error, "strerror", None) or error
+            raise InvalidInputError(f"cannot reach the Dask scheduler at {address!r}: {reason}; "
+                                    f"is it running? {_ADDRESS_EXAMPLE}") from None
+
+
 def connect_dask(scheduler, timeout_s: float = DASK_CONNECT_TIMEOUT_S):
     """A ``distributed.Client`` for ``scheduler`` (an address such as ``tcp://host:8786``).
 
     Raises :class:`InvalidInputError` for an address that is malformed or does not answer.
-    The address is probed with a plain socket first: a Client that fails to connect leaves
-    a traceback behind at interpreter exit.
     """
     from distributed import Client
-    from distributed.comm.addressing import parse_address, parse_host_port
 
     if isinstance(scheduler, Client):
         return scheduler
-    example = "give the address 'dask scheduler' prints, e.g. tcp://host:8786"
-    try:
-        scheme, location = parse_address(str(scheduler))
-        host, port = parse_host_port(location)
-    except (ValueError, TypeError) as error:
-        raise InvalidInputError(f"Dask scheduler address {scheduler!r} is not valid: {error}; "
-                                f"{example}") from None
-    if scheme in ("tcp", "tls"):
-        try:
-            socket.create_connection((host, port), timeout=timeout_s).close()
-        except OSError as error:
-            raise InvalidInputError(f"cannot reach the Dask scheduler at {scheduler!r}: "
-                                    f"{error.strerror or error}; is it running? "
-                                    f"{example}") from None
+    check_scheduler_address(scheduler, timeout_s)
     try:
         return Client(scheduler, timeout=f"{timeout_s}s")
     except (OSError, ValueError, TimeoutError) as error:
         raise InvalidInputError(f"cannot connect to the Dask scheduler at {scheduler!r}: "
-                                f"{error}; {example}") from None
+                                f"{error}; {_ADDRESS_EXAMPLE}") from None
 
 
 def run_dask(spec: SweepSpec, items: Iterable[tuple[int, dict]], scheduler,

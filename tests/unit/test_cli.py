@@ -23,7 +23,7 @@ def test_params_prints_every_value_with_its_provenance(capsys):
 @pytest.mark.parametrize("argv, words", [
     (["simulate", "--cell", "nope"], ["unknown cell 'nope'", "soft_carbon_half_cell"]),
     (["simulate", "--model", "P2D-ish"], ["unknown model", "SPMe"]),
-    (["simulate", "--current", "0"], ["current density must be positive"]),
+    (["simulate", "--current", "0"], ["--current", "must be positive"]),
     (["simulate", "--protocol", "Dance at 1 mA/g"], ["cannot read protocol step", "Discharge"]),
     (["simulate", "--protocol", "Discharge at 100 mA/g until 3.5 V"], ["3.5 V", "valid voltages"]),
     (["params", "unobtainium"], ["unknown cell or material"]),
