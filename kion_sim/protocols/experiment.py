@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import pybamm
 
 from kion_sim.errors import (
@@ -124,8 +126,8 @@ def galvanostatic_cycles(cell: CellParameters, current_density_mA_g: float, cycl
     cell) and the default window come from the cell's parameter file.
     """
     require_positive("current density", current_density_mA_g, "mA/g")
-    if isinstance(cycles, bool) or not isinstance(cycles, int | float) or cycles != int(cycles) \
-            or not 1 <= cycles <= MAX_CYCLES:
+    if isinstance(cycles, bool) or not isinstance(cycles, int | float) \
+            or not math.isfinite(cycles) or cycles != int(cycles) or not 1 <= cycles <= MAX_CYCLES:
         raise InvalidInputError(f"cycles must be a whole number from 1 to {MAX_CYCLES}, "
                                 f"got {cycles!r}")
     spec = load_cell(cell.name)
