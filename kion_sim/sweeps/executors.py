@@ -60,8 +60,12 @@ def check_scheduler_address(address: str, timeout_s: float = DASK_CONNECT_TIMEOU
     """
     from distributed.comm.addressing import parse_address, parse_host_port
 
+    from distributed.comm.registry import backends
+
     try:
         scheme, location = parse_address(str(address))
+        if scheme not in backends:
+            raise ValueError(f"unknown scheme {scheme!r}; known: {', '.join(sorted(backends))}")
         host, port = parse_host_port(location)
     except (ValueError, TypeError) as error:
         raise InvalidInputError(f"Dask scheduler address {address!r} is not valid: {error}; "
