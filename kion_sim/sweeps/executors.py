@@ -59,7 +59,6 @@ def check_scheduler_address(address: str, timeout_s: float = DASK_CONNECT_TIMEOU
     behind at interpreter exit.
     """
     from distributed.comm.addressing import parse_address, parse_host_port
-
     from distributed.comm.registry import backends
 
     try:
