@@ -67,8 +67,9 @@ def predict_full_cell(cell: CellParameters | None = None, model: str = "SPMe",
     ``fade_cycles`` must be 2 or more: retention is measured against the 2nd cycle.
     """
     if isinstance(fade_cycles, bool) or not isinstance(fade_cycles, int) or fade_cycles < 2:
-        raise InvalidInputError(f"fade cycles must be a whole number >= 2 (retention is "
-                                f"measured against the 2nd cycle), got {fade_cycles!r}")
+        raise InvalidInputError(f"retention needs at least 2 fade cycles (it is measured "
+                                f"against cycle 2); give a whole number >= 2, got "
+                                f"{fade_cycles!r}")
     cell = cell or full_cell_design()
     formation = simulate(cell, galvanostatic_cycles(cell, formation_mA_g, 2), model=model,
                          show_progress=False)
