@@ -47,8 +47,8 @@ def format_table(table: pd.DataFrame, width: int = TERMINAL_WIDTH, floatfmt: str
     >>> import pandas as pd
     >>> table = pd.DataFrame({"cycle": [1, 2], "discharge_capacity_mAh_g": [312.4, 305.1]})
     >>> print(format_table(table))
-      cycle       discharge
-                capacity_mAh_g
+      cycle         discharge
+               capacity_mAh_g
     -------  ----------------
           1             312.4
           2             305.1
@@ -72,7 +72,11 @@ def format_table(table: pd.DataFrame, width: int = TERMINAL_WIDTH, floatfmt: str
 def format_number_list(values: dict[str, float], width: int = TERMINAL_WIDTH) -> str:
     """``name  value`` lines, names cut to fit ``width``."""
     name_width = min(max(len(name) for name in values), width - 14)
-    return "\n".join(f"{name[:name_width]:{name_width}s}  "
-                     f"{value:12.4g}" if isinstance(value, float) and math.isfinite(value)
-                     else f"{name[:name_width]:{name_width}s}  {value!s:>12}"
+
+    def shown(value) -> str:
+        if isinstance(value, float) and math.isfinite(value):
+            return f"{value:12.4g}"
+        return f"{value!s:>12}"
+
+    return "\n".join(f"{name[:name_width]:{name_width}s}  {shown(value)}"
                      for name, value in values.items())
