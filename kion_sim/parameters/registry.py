@@ -7,7 +7,9 @@ published set gives:
 - ``Lower/Upper voltage cut-off [V]``: the cell's own operating window (its cell file's
   default cut-offs), not the OCP tables' extremes that kion_sim keeps internally;
 - an initial state charged to the upper cut-off (at rest, K conserved in a full cell), so the
-  default ``Current function [A]`` (1C, positive = discharge) discharges it through its window.
+  default ``Current function [A]`` (1C, positive = discharge) discharges it through its window;
+  ``simulation.solve(t_eval, initial_soc=0.5)`` starts part-way instead (PyBaMM's own path,
+  between the two cut-offs).
 
 Options a PyBaMM model needs (pass them to the model, e.g. ``pybamm.lithium_ion.DFN(options)``):
 
