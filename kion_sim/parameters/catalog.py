@@ -140,8 +140,10 @@ def _check_provenance(path: Path, key: str, entry: object) -> None:
         raise ParameterSetError(
             f"{path}: {key!r} has provenance {provenance!r}; valid: {', '.join(PROVENANCE_KINDS)}"
         )
-    if not str(entry.get("source", "")).strip():
-        raise ParameterSetError(f"{path}: {key!r} says nothing of its source")
+    source = entry.get("source", "")
+    if not isinstance(source, str) or not source.strip():
+        raise ParameterSetError(f"{path}: {key!r} must say where it came from: source = "
+                                f"\"<citation, measurement, fit or estimate>\", got {source!r}")
 
 
 def _read_quantity(path: Path, key: str, entry: object) -> Quantity:
@@ -153,7 +155,7 @@ def _read_quantity(path: Path, key: str, entry: object) -> Quantity:
         raise ParameterSetError(f"{path}: {key!r} must hold a number, got {value!r}")
     if not math.isfinite(value):  # TOML allows nan and inf; no physical value is either
         raise ParameterSetError(f"{path}: {key!r} must be a finite number, got {value!r}")
-    return Quantity(key, float(value), entry["provenance"], str(entry["source"]).strip())
+    return Quantity(key, float(value), entry["provenance"], entry["source"].strip())
 
 
 def _read_table(path: Path, name: str, entry: dict) -> Table:
