@@ -16,6 +16,7 @@ from kion_sim.analysis import capacity_retention, cycle_summary, voltage_curves
 from kion_sim.errors import (
     InvalidInputError,
     KionSimError,
+    OutputError,
     ParameterSetError,
     ProtocolError,
     SimulationError,
@@ -31,6 +32,7 @@ __all__ = [
     "MODEL_NAMES",
     "InvalidInputError",
     "KionSimError",
+    "OutputError",
     "ParameterSetError",
     "ProtocolError",
     "SimulationError",

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import argparse
+import math
+import os
 import sys
 
-import pandas as pd
-
-from kion_sim.errors import KionSimError, SimulationError
+from kion_sim.errors import InvalidInputError, KionSimError, SimulationError
 from kion_sim.models import MODEL_NAMES
 from kion_sim.parameters import (
     cell_names,
@@ -18,17 +18,68 @@ from kion_sim.parameters import (
     provenance_table,
 )
 from kion_sim.protocols import MASS_BASES, galvanostatic_cycles
+from kion_sim.terminal import format_number_list, format_table
 
 DEFAULT_CELL = "soft_carbon_half_cell"
+DEBUG_ENV = "KION_SIM_DEBUG"  # set to 1 to see the traceback of an internal error
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, but a usage error is the same single ``kion-sim: error:`` line as any other."""
+
+    def error(self, message: str):
+        print(f"kion-sim: error: {message} (see '{self.prog} --help')", file=sys.stderr)
+        sys.exit(2)
+
+
+def _number(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if not math.isfinite(value):
+        raise argparse.ArgumentTypeError(f"{text!r} is not a finite number")
+    return value
+
+
+def _positive_number(text: str) -> float:
+    value = _number(text)
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f"{text!r} must be positive")
+    return value
+
+
+def _whole_number(minimum: int, why: str = ""):
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+        if value < minimum:
+            raise argparse.ArgumentTypeError(f"{text!r} must be >= {minimum}{why}")
+        return value
+    return parse
+
+
+def _model_name(text: str) -> str:
+    for name in MODEL_NAMES:
+        if text.strip().lower() == name.lower():
+            return name
+    raise argparse.ArgumentTypeError(f"unknown model {text!r}; valid models: "
+                                     f"{', '.join(MODEL_NAMES)}")
 
 
 def _parse_currents(text: str) -> list[float]:
+    parts = [part for part in text.split(",") if part.strip()]
     try:
-        return [float(part) for part in text.split(",") if part.strip()]
-    except ValueError:
+        currents = [_positive_number(part.strip()) for part in parts]
+    except argparse.ArgumentTypeError:
+        currents = []
+    if not currents:
         raise argparse.ArgumentTypeError(
-            f"currents must be comma-separated numbers in mA/g, e.g. 50,100,500; got {text!r}"
-        ) from None
+            f"currents must be comma-separated positive numbers in mA/g, e.g. 50,100,500; "
+            f"got {text!r}")
+    return currents
 
 
 def _command_list(args) -> None:
@@ -45,23 +96,28 @@ def _command_list(args) -> None:
 def _command_params(args) -> None:
     table = provenance_table(args.name)
     if args.csv:
-        from kion_sim.output import write_csv
+        from kion_sim.output import check_writable_file, write_csv
 
-        write_csv(table, args.csv)
+        write_csv(table, check_writable_file(args.csv))
         print(f"wrote {args.csv}")
         return
-    with pd.option_context("display.max_colwidth", args.width, "display.width", 250,
-                           "display.max_rows", None):
-        print(table.to_string(index=False))
+    print(format_table(table, text_width=args.width))
 
 
 def _command_simulate(args) -> int:
-    from kion_sim.output import write_simulation
+    from kion_sim.analysis import cycle_summary
+    from kion_sim.output import check_writable_folder, write_simulation
+    from kion_sim.protocols import parse_protocol, to_experiment
     from kion_sim.simulation import simulate
 
+    # Everything that can be checked is checked before anything is printed or written.
     cell = cell_parameters(args.cell)
-    protocol = args.protocol or galvanostatic_cycles(cell, args.current, args.cycles)
-    print(f"simulating {cell.label} with {args.model}: {protocol}", file=sys.stderr)
+    text = args.protocol if args.protocol is not None else galvanostatic_cycles(
+        cell, args.current, args.cycles)
+    protocol = parse_protocol(text)
+    to_experiment(protocol, cell, args.mass_basis)
+    check_writable_folder(args.out)
+    print(f"simulating {cell.label} with {args.model}: {text}", file=sys.stderr)
     try:
         result = simulate(cell, protocol, model=args.model, mass_basis=args.mass_basis,
                           degradation=not args.no_degradation, show_progress=True)
@@ -73,9 +129,7 @@ def _command_simulate(args) -> int:
                   file=sys.stderr)
         raise
     paths = write_simulation(result, args.out)
-    from kion_sim.analysis import cycle_summary
-
-    print(cycle_summary(result.steps).round(2).to_string(index=False))
+    print(format_table(cycle_summary(result.steps).round(2)))
     materials = [d.material.name for role, d in cell.electrodes.items()
                  if result.mass_basis in (role, "both")]
     print(f"wrote {len(paths)} files to {paths[0].parent} "
@@ -84,13 +138,17 @@ def _command_simulate(args) -> int:
 
 
 def _command_rate(args) -> int:
-    from kion_sim.output import write_rate_capability
+    from kion_sim.output import check_writable_folder, write_rate_capability
+    from kion_sim.protocols import parse_protocol
     from kion_sim.simulation import rate_capability
 
     cell = cell_parameters(args.cell)
+    for current in args.currents:  # refuse a bad current before the first run, not after
+        parse_protocol(galvanostatic_cycles(cell, current, args.cycles))
+    check_writable_folder(args.out)
     table = rate_capability(args.cell, args.currents, model=args.model,
                             cycles_per_rate=args.cycles, show_progress=True)
-    print(table.round(2).to_string(index=False))
+    print(format_table(table.round(2)))
     paths = write_rate_capability(table, args.out, f"{cell.label} ({args.model})")
     print(f"wrote {len(paths)} files to {paths[0].parent}")
     return 0
@@ -109,8 +167,7 @@ def _command_table_s1(args) -> int:
     if not args.exact:
         print("(fast path: adaptive inter-cycle extrapolation; --exact simulates every cycle)",
               file=sys.stderr)
-    with pd.option_context("display.width", 250, "display.max_columns", None):
-        print(shown.to_string(index=False))
+    print(format_table(shown))
     for row in result.table.itertuples():
         if row.role == "prediction":
             print(f"\nBLIND PREDICTION: {row.material}, retention after {row.cycles} cycles at "
@@ -121,22 +178,39 @@ def _command_table_s1(args) -> int:
 
 
 def _command_calibrate(args) -> int:
-    from kion_sim.validation import calibrate, write_fitted_values
+    from kion_sim.parameters.catalog import (
+        PARAMETER_SETS_ENV,
+        is_installed_copy,
+        parameter_sets_dir,
+    )
+    from kion_sim.validation import calibrate, calibration_plan, write_fitted_values
 
     if args.data:
         return _command_calibrate_data(args)
+    for cell in args.cells:  # an unknown cell or mechanism fails now, not after the first fit
+        calibration_plan(cell, args.mechanism)
+    if args.write_to:
+        _use_parameter_copy(args.write_to)
+    elif args.write and is_installed_copy(parameter_sets_dir()):
+        raise InvalidInputError(
+            f"--write would change the installed copy {parameter_sets_dir()} (a reinstall "
+            f"replaces it, and nothing else would see the fit); use --write-to FOLDER for a "
+            f"copy you keep, or run from a source checkout (pip install -e)")
+    target = parameter_sets_dir()
     for cell in args.cells:
         print(f"calibrating {cell} ({args.model})", file=sys.stderr)
         result = calibrate(cell, model=args.model, show_progress=True, exact=args.exact,
                            mechanism=args.mechanism)
-        with pd.option_context("display.width", 250, "display.max_columns", None):
-            print(result.summary().to_string(index=False))
-            print(result.residuals.to_string(index=False))
-            print("sensitivity d(residual/uncertainty)/d log10(value):")
-            print(result.sensitivity.round(2).to_string())
-        if args.write:
-            path = write_fitted_values(result, args.model, args.calibrations)
-            print(f"wrote the {result.mechanism} fit of {cell} to {path}")
+        print(format_table(result.summary()))
+        print(format_table(result.residuals))
+        print("sensitivity d(residual/uncertainty)/d log10(value):")
+        print(format_table(result.sensitivity.round(2).reset_index()))
+        if args.write or args.write_to:
+            path = write_fitted_values(result, args.model)
+            print(f"wrote the {result.mechanism} fit of {cell} to {path} (in {target})")
+            _forget_cached_parameters()
+    if args.write_to:
+        print(f"use the fitted sets with {PARAMETER_SETS_ENV}={target}")
     return 0
 
 
@@ -149,9 +223,7 @@ def _command_mechanisms(args) -> int:
     if args.json:
         print(json.dumps(table.to_dict(orient="records"), indent=2, default=str))
         return 0
-    shown = table.drop(columns=["label", "fitted"])
-    with pd.option_context("display.width", 250, "display.max_columns", None):
-        print(shown.to_string(index=False))
+    print(format_table(table.drop(columns=["label", "fitted"])))
     for row in table.itertuples():
         values = ", ".join(f"{k} = {v:.4g}" for k, v in row.fitted.items())
         print(f"  {row.mechanism}: {row.label}; fitted {values or 'nothing yet'}")
@@ -182,9 +254,8 @@ def _command_calibrate_data(args) -> int:
     data = _read_data(args)
     print(f"calibrating {args.cells[0]} ({args.model}) to {data.source}", file=sys.stderr)
     result = calibrate_to_data(args.cells[0], data, model=args.model, show_progress=True)
-    with pd.option_context("display.width", 250, "display.max_columns", None):
-        print(result.summary().to_string(index=False))
-        print(result.residuals.to_string(index=False))
+    print(format_table(result.summary()))
+    print(format_table(result.residuals))
     return 0
 
 
@@ -195,8 +266,7 @@ def _command_compare(args) -> int:
 
     data = _read_data(args)
     comparison = compare_to_data(args.cell, data, model=args.model)
-    with pd.option_context("display.width", 250, "display.max_columns", None):
-        print(comparison.fade.round(2).to_string(index=False))
+    print(format_table(comparison.fade.round(2)))
     paths = write_comparison(comparison, args.out,
                              f"{args.cell} ({args.model}) vs {data.source}")
     print(f"wrote {len(paths)} files to {paths[0].parent}")
@@ -214,19 +284,49 @@ def _command_bpx(args) -> int:
     return 0
 
 
+def _use_parameter_copy(folder: str) -> None:
+    """Point the catalog at ``folder``, first copying the current sets there if it is empty."""
+    import shutil
+    from pathlib import Path
+
+    from kion_sim.output import check_writable_folder
+    from kion_sim.parameters.catalog import PARAMETER_SETS_ENV, parameter_sets_dir
+
+    target = Path(folder).expanduser().resolve()
+    if not (target / "materials").is_dir():
+        if target.exists() and any(target.iterdir()):
+            raise InvalidInputError(f"--write-to {folder!r} holds other files; give an empty "
+                                    f"or new folder, or one with parameter sets")
+        check_writable_folder(target)
+        shutil.copytree(parameter_sets_dir(), target, dirs_exist_ok=True)
+    os.environ[PARAMETER_SETS_ENV] = str(target)
+    _forget_cached_parameters()
+
+
+def _forget_cached_parameters() -> None:
+    from kion_sim.parameters.assemble import cell_parameters as cached_cells
+    from kion_sim.parameters.catalog import clear_caches
+    from kion_sim.parameters.mechanisms import clear_mechanism_caches
+
+    clear_caches()
+    clear_mechanism_caches()
+    cached_cells.cache_clear()
+
+
 def _command_full_cell(args) -> int:
     from kion_sim.fullcell import balance, full_cell_design, predict_full_cell
+    from kion_sim.output import check_writable_folder
 
     design = full_cell_design(prepotassiation_mAh_g=args.prepotassiation,
                               cathode_excess_pct=args.cathode_excess,
                               cathode_initial_x=args.cathode_x)
     balanced = balance(design)
+    check_writable_folder(args.out)
     print(f"N/P = {balanced.n_to_p:.2f} (anode {balanced.anode_window_mAh_cm2:.3f} vs cathode "
           f"{balanced.cathode_window_mAh_cm2:.3f} mAh/cm2 over their windows)", file=sys.stderr)
     prediction = predict_full_cell(design, model=args.model, fade_cycles=args.cycles,
                                    show_progress=True)
-    for key, value in prediction.summary.items():
-        print(f"{key:40s} {value:10.3f}")
+    print(format_number_list(prediction.summary))
     paths = prediction.write(args.out)
     print(f"PREDICTION without a measured counterpart; wrote {len(paths)} files to "
           f"{paths[0].parent} (currents per g of cathode)")
@@ -234,45 +334,71 @@ def _command_full_cell(args) -> int:
 
 
 def _command_sweep(args) -> int:
-    from kion_sim.plotting import plot_sweep, save_figure
+    from kion_sim.output import check_writable_file, check_writable_folder, staged_files
+    from kion_sim.plotting import plot_sweep
     from kion_sim.sweeps import load_sweep, run_sweep
+    from kion_sim.sweeps.executors import check_scheduler_address
 
     spec = load_sweep(args.file)
+    if args.plot not in spec.outputs:  # checked now: a bad name must not cost the whole sweep
+        raise InvalidInputError(f"--plot {args.plot!r} is not an output of this sweep; valid: "
+                                f"{', '.join(spec.outputs)}")
     executor = "dask" if args.scheduler else ("serial" if args.workers == 1 else "local")
-    checkpoint = args.checkpoint or f"{args.out}/{spec.name}.checkpoint.jsonl"
+    if args.scheduler:
+        check_scheduler_address(args.scheduler)
+    check_writable_folder(args.out)
+    checkpoint = check_writable_file(args.checkpoint or
+                                     f"{args.out}/{spec.name}.checkpoint.jsonl")
     print(f"sweep {spec.name}: {len(spec.points)} points on {executor} "
           f"(checkpoint {checkpoint})", file=sys.stderr)
     table = run_sweep(spec, executor=executor, workers=args.workers, scheduler=args.scheduler,
                       checkpoint=checkpoint)
-    written = _write_sweep_table(table, spec, args.out, args.format)
-    with pd.option_context("display.width", 250, "display.max_columns", None):
-        print(table.round(4).to_string(index=False))
-    if spec.swept:
-        x = spec.swept[0]
-        y = spec.swept[1] if len(spec.swept) == 2 else None
-        save_figure(plot_sweep(table, x, args.plot, y, f"{spec.name}: {args.plot}"),
-                    f"{args.out}/{spec.name}_{args.plot}.png")
+    with staged_files(args.out) as files:  # the tables and the figure, all or none
+        written = _stage_sweep_tables(files, table, spec, args.format)
+        if spec.swept:
+            x = spec.swept[0]
+            y = spec.swept[1] if len(spec.swept) == 2 else None
+            files.figure(plot_sweep(table, x, args.plot, y, f"{spec.name}: {args.plot}"),
+                         f"{spec.name}_{args.plot}.png")
+    print(format_table(table.round(4)))
     print(f"wrote {' and '.join(map(str, written))} and its figure; "
           f"{table['error'].notna().sum()} points failed")
     return 0
 
 
-def _write_sweep_table(table, spec, out: str, file_format: str) -> list:
+def _stage_sweep_tables(files, table, spec, file_format: str) -> list:
     """The sweep table as CSV, as netCDF (an xarray dataset with units), or both."""
-    from kion_sim.output import write_csv
-
     written = []
     if file_format in ("csv", "both"):
-        written.append(write_csv(table, f"{out}/{spec.name}.csv"))
+        written.append(files.table(table, f"{spec.name}.csv"))
     if file_format in ("netcdf", "both"):
-        from kion_sim.io.xarray_out import sweep_dataset, write_netcdf
+        from kion_sim.io.xarray_out import netcdf_writer, sweep_dataset
 
-        written.append(write_netcdf(sweep_dataset(table, spec), f"{out}/{spec.name}.nc"))
+        written.append(files.file(f"{spec.name}.nc", netcdf_writer(sweep_dataset(table, spec))))
     return written
 
 
+# One flag per meaning, defined once: every subcommand that has the meaning uses these.
+def _add_model(sub, default: str) -> None:
+    sub.add_argument("--model", type=_model_name, default=default,
+                     help=f"one of {', '.join(MODEL_NAMES)} (default {default})")
+
+
+def _add_out(sub, default: str) -> None:
+    sub.add_argument("--out", default=default, help=f"output folder (default {default})")
+
+
+def _add_cycles(sub, default: int, what: str, minimum: int = 1, why: str = "") -> None:
+    sub.add_argument("--cycles", type=_whole_number(minimum, why), default=default,
+                     help=f"{what} (default {default})")
+
+
+def _add_cell(sub) -> None:
+    sub.add_argument("--cell", default=DEFAULT_CELL, help=f"default {DEFAULT_CELL}")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="kion-sim", description=__doc__.split("\n")[0])
+    parser = _Parser(prog="kion-sim", description=__doc__.split("\n")[0])
     commands = parser.add_subparsers(dest="command", required=True)
 
     commands.add_parser("list", help="cells, materials and models")
@@ -280,78 +406,85 @@ def build_parser() -> argparse.ArgumentParser:
     params = commands.add_parser("params", help="provenance table of a cell or material")
     params.add_argument("name", help="a cell or material name (see 'kion-sim list')")
     params.add_argument("--csv", help="write the table to this CSV file instead")
-    params.add_argument("--width", type=int, default=70, help="source column width")
-
-    def common(sub):
-        sub.add_argument("--cell", default=DEFAULT_CELL, help=f"default {DEFAULT_CELL}")
-        sub.add_argument("--model", default="SPMe", help=f"one of {', '.join(MODEL_NAMES)}")
-        sub.add_argument("--out", default="kion_sim_output", help="output folder")
+    params.add_argument("--width", type=_whole_number(10), default=40,
+                        help="wrap text columns at this width (default 40)")
 
     simulate = commands.add_parser("simulate", help="run a protocol; write CSV and PNG")
-    common(simulate)
+    _add_cell(simulate)
+    _add_model(simulate, "SPMe")
+    _add_out(simulate, "kion_sim_output")
     simulate.add_argument("--protocol", help="e.g. '(Discharge at 100 mA/g until 0.01 V; "
                           "Charge at 100 mA/g until 1.5 V) x 5'; default: the cell's standard "
                           "cycle at --current")
-    simulate.add_argument("--current", type=float, default=100.0, help="mA/g (default 100)")
-    simulate.add_argument("--cycles", type=int, default=3, help="cycles (default 3)")
+    simulate.add_argument("--current", type=_positive_number, default=100.0,
+                          help="mA/g (default 100)")
+    _add_cycles(simulate, 3, "cycles")
     simulate.add_argument("--mass-basis", choices=MASS_BASES,
                           help="full cell: mA/g and mAh/g per g of this (default cathode)")
     simulate.add_argument("--no-degradation", action="store_true", help="switch SEI off")
 
     rate = commands.add_parser("rate", help="capacity at a list of specific currents")
-    common(rate)
+    _add_cell(rate)
+    _add_model(rate, "SPMe")
+    _add_out(rate, "kion_sim_output")
     rate.add_argument("--currents", type=_parse_currents, default=[50, 100, 200, 500, 1000, 2000],
                       help="comma-separated mA/g (default 50,100,200,500,1000,2000)")
-    rate.add_argument("--cycles", type=int, default=2, help="cycles per current (last reported)")
+    _add_cycles(rate, 2, "cycles per current, the last reported")
 
     table = commands.add_parser("table-s1", help="Table S1: reported vs simulated (main job)")
-    table.add_argument("--model", default="SPM", help=f"one of {', '.join(MODEL_NAMES)}")
+    _add_model(table, "SPM")
     table.add_argument("--json", action="store_true", help="print a JSON list instead")
     table.add_argument("--exact", action="store_true",
                        help="simulate every cycle (default: adaptive inter-cycle extrapolation)")
 
     full = commands.add_parser("full-cell", help="predict the K0.6CoO2 || soft carbon cell")
-    full.add_argument("--model", default="SPMe", help=f"one of {', '.join(MODEL_NAMES)}")
-    full.add_argument("--out", default="kion_sim_output/full_cell", help="output folder")
-    full.add_argument("--cycles", type=int, default=200, help="fade cycles (default 200)")
-    full.add_argument("--prepotassiation", type=float, default=0.0,
+    _add_model(full, "SPMe")
+    _add_out(full, "kion_sim_output/full_cell")
+    _add_cycles(full, 200, "fade cycles, at least 2", minimum=2,
+                why=": retention needs at least 2 cycles (it is measured against cycle 2)")
+    full.add_argument("--prepotassiation", type=_number, default=0.0,
                       help="K put into the carbon before assembly [mAh per g of carbon]")
-    full.add_argument("--cathode-excess", type=float, default=0.0,
+    full.add_argument("--cathode-excess", type=_number, default=0.0,
                       help="extra cathode loading [%% over the set's value]")
-    full.add_argument("--cathode-x", type=float, default=None,
+    full.add_argument("--cathode-x", type=_number, default=None,
                       help="x in KxCoO2 at assembly (default 0.6, as made)")
 
     sweep = commands.add_parser("sweep", help="run a parameter sweep from a TOML file")
     sweep.add_argument("file", help="sweep file (see kion_sim.sweeps.spec)")
-    sweep.add_argument("--workers", type=int, default=None, help="local processes (all cores)")
+    _add_out(sweep, "kion_sim_output/sweep")
+    sweep.add_argument("--workers", type=_whole_number(1), default=None,
+                       help="local processes (default: all cores)")
     sweep.add_argument("--scheduler", help="Dask scheduler address, e.g. tcp://host:8786")
-    sweep.add_argument("--checkpoint", help="JSONL checkpoint (default: in --out)")
-    sweep.add_argument("--out", default="kion_sim_output/sweep", help="output folder")
+    sweep.add_argument("--checkpoint", help="JSONL checkpoint file (default: in --out)")
     sweep.add_argument("--plot", default="capacity_mAh_g", help="output to plot")
     sweep.add_argument("--format", choices=("csv", "netcdf", "both"), default="csv",
                        help="table as CSV (default), netCDF (xarray dataset with units) or both")
 
     calibration = commands.add_parser("calibrate", help="fit carbons to their Table S1 rows")
     calibration.add_argument("cells", nargs="+", help="cells to calibrate")
-    calibration.add_argument("--model", default="SPM", help=f"one of {', '.join(MODEL_NAMES)}")
+    _add_model(calibration, "SPM")
     calibration.add_argument("--exact", action="store_true",
                              help="simulate every cycle (default: fast fade path)")
     calibration.add_argument("--mechanism", help="fade mechanism (default: the cell's own; "
                              "kion-sim mechanisms lists them)")
-    calibration.add_argument("--write", action="store_true",
-                             help="store the fit (provenance fitted) in parameter_sets/"
-                                  "calibrations/ or in --calibrations")
-    calibration.add_argument("--calibrations", help="folder for the stored fit")
-
-    mechanisms = commands.add_parser(
-        "mechanisms", help="candidate fade mechanisms: fits, state sizes, blind predictions")
-    mechanisms.add_argument("--model", default="SPM", help=f"one of {', '.join(MODEL_NAMES)}")
-    mechanisms.add_argument("--json", action="store_true", help="print JSON")
+    writing = calibration.add_mutually_exclusive_group()
+    writing.add_argument("--write", action="store_true",
+                         help="write the fits into the parameter sets in use (a source "
+                              "checkout or $KION_SIM_PARAMETER_SETS; never an installed copy)")
+    writing.add_argument("--write-to", metavar="FOLDER",
+                         help="copy the parameter sets to FOLDER (if new) and write the fits "
+                              "there; use them with KION_SIM_PARAMETER_SETS=FOLDER")
     calibration.add_argument("--data", help="fit to this cycler file instead of Table S1 "
                              "(.mpr, .mpt, .nda, .ndax, .csv)")
     calibration.add_argument("--mass", type=float, help="with --data: active mass [mg]")
     calibration.add_argument("--data-format", help="with --data: override the format the "
                              "suffix implies")
+
+
+    mechanisms = commands.add_parser(
+        "mechanisms", help="candidate fade mechanisms: fits, state sizes, blind predictions")
+    _add_model(mechanisms, "SPM")
+    mechanisms.add_argument("--json", action="store_true", help="print JSON")
 
     bpx_export = commands.add_parser("bpx", help="write a cell as a BPX parameter file")
     bpx_export.add_argument("cell", help="the cell to export (see 'kion-sim list')")
@@ -363,13 +496,17 @@ def build_parser() -> argparse.ArgumentParser:
                          ".csv)")
     compare.add_argument("--mass", type=float, required=True, help="active mass [mg]")
     compare.add_argument("--data-format", help="override the format the suffix implies")
-    compare.add_argument("--model", default="SPM", help=f"one of {', '.join(MODEL_NAMES)}")
-    compare.add_argument("--out", default="kion_sim_output/compare", help="output folder")
+    _add_model(compare, "SPM")
+    _add_out(compare, "kion_sim_output/compare")
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    """Run ``kion-sim``; every failure is one ``kion-sim: error: ...`` line and exit code 2."""
+    try:
+        args = build_parser().parse_args(argv)
+    except SystemExit as done:  # --help, or a usage error already reported in one line
+        return done.code if isinstance(done.code, int) else 2
     handlers = {"list": _command_list, "params": _command_params,
                 "simulate": _command_simulate, "rate": _command_rate,
                 "table-s1": _command_table_s1, "calibrate": _command_calibrate,
@@ -379,8 +516,24 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return handlers[args.command](args) or 0
     except KionSimError as error:
-        print(f"kion-sim: error: {error}", file=sys.stderr)
+        _say(f"kion-sim: error: {error}")
         return 2
+    except KeyboardInterrupt:
+        _say("kion-sim: error: interrupted")
+        return 130
+    except OSError as error:  # the file system refused something we did not foresee
+        _say(f"kion-sim: error: {error.strerror or error}: {error.filename or ''}")
+        return 2
+    except Exception as error:  # a bug: still one line, but marked so nobody mistakes it
+        if os.environ.get(DEBUG_ENV):
+            raise
+        _say(f"kion-sim: internal error: {type(error).__name__}: {error} (please report it; "
+             f"{DEBUG_ENV}=1 shows the traceback)")
+        return 3
+
+
+def _say(message: str) -> None:
+    print(" ".join(message.split()), file=sys.stderr)  # one line, whatever the message holds
 
 
 if __name__ == "__main__":

@@ -36,6 +36,10 @@ class SimulationError(KionSimError, RuntimeError):
     """A solve that failed; the message says which step and what to try."""
 
 
+class OutputError(KionSimError, OSError):
+    """An output file or folder that cannot be written; nothing of the set was written."""
+
+
 def require_positive(name: str, value: float, unit: str = "") -> float:
     """Return ``value`` as float, or raise if it is not a finite positive number."""
     try:

@@ -47,6 +47,10 @@ def capacity_retention(summary: pd.DataFrame, reference_cycle: int = 2,
     if column not in summary:
         raise InvalidInputError(f"direction must be 'charge' or 'discharge', got {direction!r}")
     reference = summary.loc[summary["cycle"] == reference_cycle, column]
+    if reference.empty and summary["cycle"].max() < reference_cycle:
+        raise InvalidInputError(
+            f"retention needs at least {reference_cycle} cycles (it is measured against "
+            f"reference cycle {reference_cycle}); only {int(summary['cycle'].max())} ran")
     if reference.empty or not reference.iloc[0] > 0:
         raise InvalidInputError(
             f"reference cycle {reference_cycle} has no {direction} capacity; cycles run: "

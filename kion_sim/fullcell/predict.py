@@ -12,6 +12,7 @@ from pathlib import Path
 import pandas as pd
 
 from kion_sim.analysis.cycles import capacity_retention, cycle_summary, voltage_curves
+from kion_sim.errors import InvalidInputError
 from kion_sim.fullcell.balancing import balance, full_cell_design
 from kion_sim.parameters.assemble import CellParameters
 from kion_sim.protocols.experiment import galvanostatic_cycles
@@ -33,35 +34,42 @@ class FullCellPrediction:
 
     def write(self, folder: str | Path) -> list[Path]:
         """CSV tables and PNG figures, each written whole or not at all."""
-        from kion_sim.output import write_csv
+        from kion_sim.output import staged_files
         from kion_sim.plotting import (
             plot_cycle_performance,
             plot_labelled_curves,
             plot_rate_capability,
-            save_figure,
         )
 
-        folder = Path(folder)
-        folder.mkdir(parents=True, exist_ok=True)
         title = "K0.6CoO2 || soft carbon (prediction)"
-        return [
-            write_csv(pd.DataFrame([self.summary]), folder / "full_cell_summary.csv"),
-            write_csv(self.curves, folder / "full_cell_voltage_curve_cycle2.csv"),
-            write_csv(self.rate, folder / "full_cell_rate_capability.csv"),
-            write_csv(self.fade, folder / "full_cell_fade.csv"),
-            save_figure(plot_labelled_curves({"cycle 2": self.curves}, f"{title}, 2nd cycle"),
-                        folder / "full_cell_voltage_curve_cycle2.png"),
-            save_figure(plot_rate_capability(self.rate, title),
-                        folder / "full_cell_rate_capability.png"),
-            save_figure(plot_cycle_performance(self.fade, title), folder / "full_cell_fade.png"),
-        ]
+        with staged_files(folder) as files:
+            paths = [
+                files.table(pd.DataFrame([self.summary]), "full_cell_summary.csv"),
+                files.table(self.curves, "full_cell_voltage_curve_cycle2.csv"),
+                files.table(self.rate, "full_cell_rate_capability.csv"),
+                files.table(self.fade, "full_cell_fade.csv"),
+                files.figure(plot_labelled_curves({"cycle 2": self.curves},
+                                                  f"{title}, 2nd cycle"),
+                             "full_cell_voltage_curve_cycle2.png"),
+                files.figure(plot_rate_capability(self.rate, title),
+                             "full_cell_rate_capability.png"),
+                files.figure(plot_cycle_performance(self.fade, title), "full_cell_fade.png"),
+            ]
+        return paths
 
 
 def predict_full_cell(cell: CellParameters | None = None, model: str = "SPMe",
                       formation_mA_g: float = 20.0, rates_mA_g=DEFAULT_RATES_mA_g,
                       fade_mA_g: float = 100.0, fade_cycles: int = 200,
                       show_progress: bool = False) -> FullCellPrediction:
-    """Predict the full cell: first-cycle loss, voltage curve, energy, rate and fade."""
+    """Predict the full cell: first-cycle loss, voltage curve, energy, rate and fade.
+
+    ``fade_cycles`` must be 2 or more: retention is measured against the 2nd cycle.
+    """
+    if isinstance(fade_cycles, bool) or not isinstance(fade_cycles, int) or fade_cycles < 2:
+        raise InvalidInputError(f"retention needs at least 2 fade cycles (it is measured "
+                                f"against cycle 2); give a whole number >= 2, got "
+                                f"{fade_cycles!r}")
     cell = cell or full_cell_design()
     formation = simulate(cell, galvanostatic_cycles(cell, formation_mA_g, 2), model=model,
                          show_progress=False)

@@ -155,13 +155,18 @@ def write_netcdf(dataset: xr.Dataset, path: str | Path) -> Path:
     handle, temporary = tempfile.mkstemp(suffix=".nc.part", dir=path.parent)
     os.close(handle)
     try:
-        encoded = dataset.copy()
-        for name, variable in encoded.variables.items():
-            if variable.dtype == np.int64:  # netCDF3 has no 64-bit integers
-                encoded[name] = variable.astype(np.int32)
-        encoded.to_netcdf(temporary, engine="scipy")
+        netcdf_writer(dataset)(temporary)
         os.replace(temporary, path)
     finally:
         if os.path.exists(temporary):
             os.remove(temporary)
     return path
+
+
+def netcdf_writer(dataset: xr.Dataset):
+    """A function that writes ``dataset`` as netCDF 3 to a path (for staged outputs)."""
+    encoded = dataset.copy()
+    for name, variable in encoded.variables.items():
+        if variable.dtype == np.int64:  # netCDF3 has no 64-bit integers
+            encoded[name] = variable.astype(np.int32)
+    return lambda path: encoded.to_netcdf(path, engine="scipy")

@@ -87,6 +87,12 @@ def parameter_values(cell: CellParameters, model: pybamm.BaseModel,
     values = cell.parameter_values()
     if updates:
         values.update(updates)
+    return with_phase_keys(values, model)
+
+
+def with_phase_keys(values, model: pybamm.BaseModel):
+    """``values`` (a dict or ParameterValues) plus the ``"Primary: ..."`` names ``model``
+    reads, taken from the same unprefixed values."""
     for key in _phase_keys(model):
         bare = key.split(": ", 1)[1]
         if key not in values and bare in values:

@@ -7,6 +7,9 @@ brackets as in PyBaMM (``"density [g.cm-3]"``). Provenance is one of ``PROVENANC
 from __future__ import annotations
 
 import functools
+import hashlib
+import math
+import os
 import re
 import tomllib
 from dataclasses import dataclass, field
@@ -18,15 +21,43 @@ import numpy as np
 from kion_sim.errors import ParameterSetError, UnknownNameError
 
 PROVENANCE_KINDS = ("literature", "reported", "fitted", "estimate")
+# Cell kind -> (roles its [uses] must name, roles its [electrodes] must describe).
+CELL_ROLES = {
+    "half_cell": (("working", "counter", "electrolyte"), ("working",)),
+    "full_cell": (("anode", "cathode", "electrolyte"), ("anode", "cathode")),
+}
 _UNIT_IN_KEY = re.compile(r"\[([^\]]+)\]\s*$")
 
 
+# A folder of parameter sets to use instead of the packaged ones (e.g. a recalibrated copy).
+PARAMETER_SETS_ENV = "KION_SIM_PARAMETER_SETS"
+
+
 def parameter_sets_dir() -> Path:
-    """Folder of the parameter sets: inside the wheel once installed, else the repository's."""
+    """Folder of the parameter sets: ``$KION_SIM_PARAMETER_SETS`` if set, else the wheel's
+    copy once installed, else the repository's."""
+    chosen = os.environ.get(PARAMETER_SETS_ENV)
+    if chosen:
+        folder = Path(chosen).expanduser()
+        if not (folder / "materials").is_dir():
+            raise ParameterSetError(f"{PARAMETER_SETS_ENV}={chosen!r} is not a parameter-set "
+                                    f"folder (it needs materials/, cells/ and data/)")
+        return folder
     installed = resources.files("kion_sim") / "_parameter_sets"
     if installed.is_dir():
         return Path(str(installed))
     return Path(__file__).resolve().parents[2] / "parameter_sets"
+
+
+def is_installed_copy(folder: Path) -> bool:
+    """Whether ``folder`` is the copy inside an installed package (a reinstall replaces it)."""
+    return folder.name == "_parameter_sets"
+
+
+def clear_caches() -> None:
+    """Forget the files read so far, so the next read sees them as they are on disk now."""
+    _components.cache_clear()
+    bibtex_entries.cache_clear()
 
 
 @dataclass(frozen=True)
@@ -102,14 +133,18 @@ class Component:
             ) from None
 
 
-def _check_provenance(path: Path, key: str, entry: dict) -> None:
+def _check_provenance(path: Path, key: str, entry: object) -> None:
+    if not isinstance(entry, dict):
+        raise ParameterSetError(f"{path}: {key!r} must be a table with provenance and source")
     provenance = entry.get("provenance")
     if provenance not in PROVENANCE_KINDS:
         raise ParameterSetError(
             f"{path}: {key!r} has provenance {provenance!r}; valid: {', '.join(PROVENANCE_KINDS)}"
         )
-    if not str(entry.get("source", "")).strip():
-        raise ParameterSetError(f"{path}: {key!r} says nothing of its source")
+    source = entry.get("source", "")
+    if not isinstance(source, str) or not source.strip():
+        raise ParameterSetError(f"{path}: {key!r} must say where it came from: source = "
+                                f"\"<citation, measurement, fit or estimate>\", got {source!r}")
 
 
 def _read_quantity(path: Path, key: str, entry: object) -> Quantity:
@@ -119,45 +154,96 @@ def _read_quantity(path: Path, key: str, entry: object) -> Quantity:
     value = entry["value"]
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise ParameterSetError(f"{path}: {key!r} must hold a number, got {value!r}")
+    if not math.isfinite(value):  # TOML allows nan and inf; no physical value is either
+        raise ParameterSetError(f"{path}: {key!r} must be a finite number, got {value!r}")
     return Quantity(key, float(value), entry["provenance"], entry["source"].strip())
 
 
 def _read_table(path: Path, name: str, entry: dict) -> Table:
     _check_provenance(path, f"table {name}", entry)
+    if not isinstance(entry.get("file"), str) or not entry["file"].strip():
+        raise ParameterSetError(f"{path}: table {name!r} must name its CSV: file = \"x.csv\"")
     csv_path = path.parent.parent / "data" / entry["file"]
     try:
         with open(csv_path) as handle:
             header = handle.readline().strip().split(",")
         data = np.loadtxt(csv_path, delimiter=",", skiprows=1, ndmin=2)
-    except (OSError, ValueError) as error:
+    except (OSError, ValueError, UnicodeDecodeError) as error:
         raise ParameterSetError(
             f"{path}: table {name!r} cannot be read from {csv_path}: {error}") from None
-    if data.shape[1] != 2 or len(header) != 2 or not np.all(np.isfinite(data)):
-        raise ParameterSetError(f"{csv_path}: expected two finite numeric columns with a header")
+    if data.ndim != 2 or data.shape[1] != 2 or len(header) != 2 or len(data) < 2 \
+            or not np.all(np.isfinite(data)):
+        raise ParameterSetError(f"{csv_path}: expected two finite numeric columns with a header "
+                                f"and two or more rows")
     return Table(name, data[:, 0], data[:, 1], header[0], header[1],
                  entry["provenance"], entry["source"].strip(), csv_path)
+
+
+def _section(path: Path, document: dict, name: str) -> dict:
+    section = document.get(name, {})
+    if not isinstance(section, dict):
+        raise ParameterSetError(f"{path}: [{name}] must be a table, got {section!r}")
+    return section
+
+
+def _check_cell_roles(path: Path, kind: str, references: dict, electrodes: dict) -> None:
+    """A cell file must say which component fills every role its kind needs."""
+    if kind not in CELL_ROLES:
+        raise ParameterSetError(f"{path}: cell kind {kind!r}; valid: {', '.join(CELL_ROLES)}")
+    uses, recipes = CELL_ROLES[kind]
+    missing = [role for role in uses if role not in references]
+    if missing:
+        raise ParameterSetError(f"{path}: a {kind} needs [uses] {', '.join(missing)} "
+                                f"(it has: {', '.join(sorted(references)) or 'none'})")
+    missing = [role for role in recipes if role not in electrodes]
+    if missing:
+        raise ParameterSetError(f"{path}: a {kind} needs [electrodes.{missing[0]}]")
 
 
 def _read_component(path: Path) -> Component:
     try:
         document = tomllib.loads(path.read_text())
-    except tomllib.TOMLDecodeError as error:
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
         raise ParameterSetError(f"{path}: not valid TOML: {error}") from None
-    header = document.get("component", {})
+    header = _section(path, document, "component")
     missing = {"name", "kind", "label"} - set(header)
     if missing:
         raise ParameterSetError(f"{path}: [component] lacks {', '.join(sorted(missing))}")
-    quantities = {k: _read_quantity(path, k, v) for k, v in document.get("values", {}).items()}
-    tables = {k: _read_table(path, k, v) for k, v in document.get("tables", {}).items()}
-    references = {k: str(v) for k, v in document.get("uses", {}).items()}
-    electrodes = {
-        role: {k: _read_quantity(path, f"{role}: {k}", v) for k, v in recipe.items()}
-        for role, recipe in document.get("electrodes", {}).items()
-    }
+    if not all(isinstance(header[key], str) for key in ("name", "kind", "label")):
+        raise ParameterSetError(f"{path}: [component] name, kind and label must be text")
+    citations = header.get("citations", [])
+    if not isinstance(citations, list) or not all(isinstance(c, str) for c in citations):
+        raise ParameterSetError(f"{path}: citations must be a list of BibTeX keys")
+    quantities = {k: _read_quantity(path, k, v)
+                  for k, v in _section(path, document, "values").items()}
+    tables = {k: _read_table(path, k, v) for k, v in _section(path, document, "tables").items()}
+    references = {k: str(v) for k, v in _section(path, document, "uses").items()}
+    electrodes = {}
+    for role, recipe in _section(path, document, "electrodes").items():
+        if not isinstance(recipe, dict):
+            raise ParameterSetError(f"{path}: [electrodes.{role}] must be a table of values")
+        electrodes[role] = {k: _read_quantity(path, f"{role}: {k}", v) for k, v in recipe.items()}
+    if path.parent.name == "cells":
+        _check_cell_roles(path, header["kind"], references, electrodes)
+    protocol = {k: str(v) for k, v in _section(path, document, "protocol").items()}
     return Component(header["name"], header["kind"], header["label"], quantities, tables,
-                     references, electrodes, tuple(header.get("citations", ())),
-                     dict(document.get("protocol", {})), path,
-                     dict(document.get("degradation", {})))
+                     references, electrodes, tuple(citations), protocol, path,
+                     _degradation(path, _section(path, document, "degradation")))
+
+
+_DEGRADATION_KEYS = {"mechanism": str, "trapping": bool, "calibrated in": str}
+
+
+def _degradation(path: Path, section: dict) -> dict:
+    """A cell's ``[degradation]``: its fade mechanism, trap sites, where its carbon was fitted."""
+    for key, value in section.items():
+        if key not in _DEGRADATION_KEYS:
+            raise ParameterSetError(f"{path}: [degradation] has {key!r}; valid: "
+                                    f"{', '.join(_DEGRADATION_KEYS)}")
+        if not isinstance(value, _DEGRADATION_KEYS[key]):
+            raise ParameterSetError(f"{path}: [degradation] {key} must be "
+                                    f"{_DEGRADATION_KEYS[key].__name__}, got {value!r}")
+    return dict(section)
 
 
 @functools.cache
@@ -190,6 +276,26 @@ def load_cell(name: str) -> Component:
         return _components("cells")[name]
     except KeyError:
         raise UnknownNameError("cell", name, cell_names()) from None
+
+
+def parameter_set_digest(cell_name: str) -> str:
+    """SHA-256 of the files a cell is built from, as they are on disk now.
+
+    The cell file, every component it uses and their tables: a change to any value (a
+    recalibration) changes the digest.
+    """
+    cell = load_cell(cell_name)
+    components = [cell, *(load_material(name) for name in sorted(set(cell.references.values())))]
+    paths = sorted({path for component in components
+                    for path in (component.path, *(t.path for t in component.tables.values()))})
+    digest = hashlib.sha256()
+    for path in paths:
+        digest.update(path.name.encode())
+        try:
+            digest.update(path.read_bytes())
+        except OSError as error:
+            raise ParameterSetError(f"cannot read {path}: {error.strerror or error}") from None
+    return digest.hexdigest()
 
 
 @functools.cache

@@ -150,3 +150,9 @@ def load_calibration(cell: str, mechanism: str) -> Calibration:
                           for k, v in entries.items()}
               for component, entries in tables.items()}
     return Calibration(cell, mechanism, values)
+
+
+def clear_mechanism_caches() -> None:
+    """Forget mechanisms and fits read so far (after a fit is written, or the folder moves)."""
+    _mechanisms.cache_clear()
+    load_calibration.cache_clear()

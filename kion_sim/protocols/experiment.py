@@ -2,17 +2,27 @@
 
 from __future__ import annotations
 
+import math
+
 import pybamm
 
-from kion_sim.errors import ProtocolError, UnknownNameError, require_positive
+from kion_sim.errors import (
+    InvalidInputError,
+    ProtocolError,
+    UnknownNameError,
+    require_positive,
+)
 from kion_sim.parameters.assemble import CellParameters, voltage_window_V
 from kion_sim.parameters.catalog import load_cell
-from kion_sim.protocols.language import MASS_BASES, Protocol, Step
+from kion_sim.protocols.language import MASS_BASES, MAX_CYCLES, Protocol, Step
 
 # A step with no stated duration gets this many times the time the whole window would take.
 _DURATION_SAFETY_FACTOR = 3.0
 # Output points over the time a current step would take to sweep the whole OCP window.
 _POINTS_PER_WINDOW = 200
+# A step never saves more points than this: a long step at a high current would otherwise ask
+# for a grid of ~1e9 points and exhaust memory.
+MAX_POINTS_PER_STEP = 20_000
 
 
 def default_mass_basis(cell: CellParameters) -> str:
@@ -46,6 +56,26 @@ def check_cut_off(cell: CellParameters, step: Step) -> None:
         )
 
 
+def check_step_order(protocol: Protocol) -> None:
+    """Raise if a current step directly follows one that leaves the cell past its cut-off.
+
+    A discharge to 0.5 V right after a discharge to 0.01 V could never start.
+    """
+    steps = protocol.steps
+    for before, step in zip(steps, steps[1:], strict=False):
+        if step.kind != before.kind or step.kind not in ("discharge", "charge") \
+                or step.voltage_V is None or before.voltage_V is None:
+            continue
+        falling = step.kind == "discharge"
+        if (step.voltage_V >= before.voltage_V) if falling else (
+                step.voltage_V <= before.voltage_V):
+            side = "above" if falling else "below"
+            raise ProtocolError(
+                f"step {step.text!r} cannot start: the step before it ({before.text!r}) ends "
+                f"at {before.voltage_V:g} V, already past its {step.voltage_V:g} V cut-off; a "
+                f"{step.kind} must start {side} its cut-off voltage")
+
+
 def _pybamm_step(step: Step, mass_g: float, nominal_Ah: float):
     if step.kind == "rest":
         return pybamm.step.rest(duration=step.duration_s, period=step.duration_s / 50,
@@ -56,7 +86,8 @@ def _pybamm_step(step: Step, mass_g: float, nominal_Ah: float):
             termination = f"{step.until_current.to_amperes(mass_g, nominal_Ah)} A"
         duration = step.duration_s or 24 * 3600.0
         return pybamm.step.voltage(step.voltage_V, duration=duration, termination=termination,
-                                   period=min(duration / 100, 60.0), skip_ok=False)
+                                   period=max(min(duration / 100, 60.0),
+                                              duration / MAX_POINTS_PER_STEP), skip_ok=False)
     amperes = step.current.to_amperes(mass_g, nominal_Ah)
     seconds_for_window = nominal_Ah / amperes * 3600.0  # the nominal capacity is the window
     duration = step.duration_s
@@ -64,7 +95,8 @@ def _pybamm_step(step: Step, mass_g: float, nominal_Ah: float):
         duration = max(_DURATION_SAFETY_FACTOR * seconds_for_window, 600.0)
     termination = f"{step.voltage_V} V" if step.voltage_V is not None else None
     signed = amperes if step.kind == "discharge" else -amperes
-    period = min(seconds_for_window, duration) / _POINTS_PER_WINDOW
+    period = max(min(seconds_for_window, duration) / _POINTS_PER_WINDOW,
+                 duration / MAX_POINTS_PER_STEP)
     # A step that cannot start must say so, not be skipped in silence.
     return pybamm.step.current(signed, duration=duration, termination=termination,
                                direction=step.kind, period=period, skip_ok=False)
@@ -75,11 +107,15 @@ def to_experiment(protocol: Protocol, cell: CellParameters,
     """Translate ``protocol`` into a PyBaMM experiment for ``cell``."""
     for step in protocol.steps:
         check_cut_off(cell, step)
+    check_step_order(protocol)
     nominal_Ah = cell.values["Nominal cell capacity [A.h]"]
     mass_g = active_mass_g(cell, mass_basis)
-    cycles = [tuple(_pybamm_step(step, mass_g, nominal_Ah) for step in cycle)
-              for cycle in protocol.cycles]
-    return pybamm.Experiment(cycles)
+    try:
+        cycles = [tuple(_pybamm_step(step, mass_g, nominal_Ah) for step in cycle)
+                  for cycle in protocol.cycles]
+        return pybamm.Experiment(cycles)
+    except (ValueError, OverflowError, pybamm.ModelError) as error:  # PyBaMM refused a step
+        raise ProtocolError(f"PyBaMM cannot run this protocol on {cell.name!r}: {error}") from None
 
 
 def galvanostatic_cycles(cell: CellParameters, current_density_mA_g: float, cycles: int = 1,
@@ -90,6 +126,10 @@ def galvanostatic_cycles(cell: CellParameters, current_density_mA_g: float, cycl
     cell) and the default window come from the cell's parameter file.
     """
     require_positive("current density", current_density_mA_g, "mA/g")
+    if isinstance(cycles, bool) or not isinstance(cycles, int | float) \
+            or not math.isfinite(cycles) or cycles != int(cycles) or not 1 <= cycles <= MAX_CYCLES:
+        raise InvalidInputError(f"cycles must be a whole number from 1 to {MAX_CYCLES}, "
+                                f"got {cycles!r}")
     spec = load_cell(cell.name)
     lower = spec.value("default lower voltage cut-off [V]") if lower_V is None else lower_V
     upper = spec.value("default upper voltage cut-off [V]") if upper_V is None else upper_V

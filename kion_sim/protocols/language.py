@@ -14,6 +14,7 @@ anode into the cathode of a full cell; *charge* is the reverse. Voltage falls on
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass, replace
 
@@ -78,35 +79,81 @@ class Protocol:
         return [step for cycle in self.cycles for step in cycle]
 
     def repeated(self, times: int) -> Protocol:
-        if int(times) != times or times < 1:
-            raise ProtocolError(f"a protocol repeats a whole number >= 1 of times, got {times!r}")
+        valid = isinstance(times, int | float) and not isinstance(times, bool)
+        if not (valid and math.isfinite(times) and int(times) == times
+                and 1 <= times * len(self.cycles) <= MAX_CYCLES):
+            raise ProtocolError(f"a protocol repeats a whole number of times, from 1 to "
+                                f"{MAX_CYCLES} cycles in all; got {times!r}")
         return replace(self, cycles=self.cycles * int(times))
 
     def __add__(self, other: Protocol) -> Protocol:
         return Protocol(self.cycles + other.cycles)
 
 
+# What a protocol may ask for: wide enough for any real experiment, narrow enough that a typo
+# (1e400, 1e9 A/g) is refused here rather than as an overflow or an out-of-memory deep in PyBaMM.
+CURRENT_RANGES = {"A/g": (1e-5, 1000.0), "A": (1e-9, 100.0), "C": (1e-4, 1000.0)}
+_CURRENT_RANGE_TEXT = "0.01 mA/g to 1000 A/g, 1 nA to 100 A, or C/10000 to 1000C"
+DURATION_RANGE_S = (1e-3, 366 * 24 * 3600.0)  # 1 ms to a year
+VOLTAGE_RANGE_V = (-10.0, 10.0)
+MAX_CYCLES = 100_000
+
+
+def _number(text: str, what: str) -> float:
+    """``text`` as a float; a value that overflows to infinity is refused, not used."""
+    value = float(text)
+    if not math.isfinite(value):
+        raise ProtocolError(f"{what} {text} is not a finite number")
+    return value
+
+
 def _current(number: str | None, unit: str | None, c_multiple: str | None,
              c_divisor: str | None) -> Current:
     if c_divisor is not None:
-        if not float(c_divisor) > 0:
+        divisor = _number(c_divisor, "C-rate divisor")
+        if not divisor > 0:
             raise ProtocolError(f"a C-rate divides by a positive number, got C/{c_divisor}")
-        value, unit_name = 1.0 / float(c_divisor), "C"
+        value, unit_name = 1.0 / divisor, "C"
     elif unit is None:
-        value, unit_name = float(c_multiple) if c_multiple else 1.0, "C"
+        value = _number(c_multiple, "C-rate") if c_multiple else 1.0
+        unit_name = "C"
     else:
-        value = float(number) * _CURRENT_UNITS[unit]
+        value = _number(number, "current") * _CURRENT_UNITS[unit]
         unit_name = "A/g" if unit.endswith("/g") else "A"
     if not value > 0:
         raise ProtocolError(f"a current must be positive (the verb gives its sign), got {value}")
+    low, high = CURRENT_RANGES[unit_name]
+    if not low <= value <= high:
+        raise ProtocolError(f"current {value:g} {unit_name} is out of range; valid currents: "
+                            f"{_CURRENT_RANGE_TEXT}")
     return Current(value, unit_name)
 
 
 def _seconds(number: str, unit: str) -> float:
-    seconds = float(number) * _TIME_UNITS[unit.rstrip("s") or "s"]
+    seconds = _number(number, "duration") * _TIME_UNITS[unit.rstrip("s") or "s"]
     if not seconds > 0:
         raise ProtocolError(f"a duration must be positive, got {number} {unit}")
+    low, high = DURATION_RANGE_S
+    if not low <= seconds <= high:
+        raise ProtocolError(f"duration {number} {unit} is out of range; valid durations: "
+                            f"1 ms to 1 year (8784 h)")
     return seconds
+
+
+def _voltage(text: str) -> float:
+    volts = _number(text, "voltage")
+    low, high = VOLTAGE_RANGE_V
+    if not low <= volts <= high:
+        raise ProtocolError(f"voltage {text} V is out of range; valid: {low:g} V to {high:g} V "
+                            f"(the cell's own window is checked when it runs)")
+    return volts
+
+
+def _repeat_count(text: str, line: str) -> int:
+    if len(text) > 6 or not 1 <= int(text) <= MAX_CYCLES:  # a long digit string never fits
+        raise ProtocolError(f"repeat count {text} in {line!r} is out of range; valid: "
+                            f"1 to {MAX_CYCLES}")
+    return int(text)
 
 
 def parse_step(text: str) -> Step:
@@ -132,14 +179,15 @@ def _parse_step(text: str) -> Step:
         g = match.groups()
         current = _current(*g[1:5])
         duration = _seconds(g[6], g[7]) if g[6] else None
-        return Step(g[0], text.strip(), current, float(g[5]) if g[5] else None, duration)
+        return Step(g[0], text.strip(), current, _voltage(g[5]) if g[5] else None,
+                    duration)
     if match := _STEP_PATTERNS["rest"].match(clean):
         return Step("rest", text.strip(), duration_s=_seconds(*match.groups()))
     if match := _STEP_PATTERNS["hold"].match(clean):
         g = match.groups()
         until = _current(*g[1:5]) if g[5] is None else None
         duration = _seconds(g[5], g[6]) if g[5] else None
-        return Step("hold", text.strip(), voltage_V=float(g[0]), duration_s=duration,
+        return Step("hold", text.strip(), voltage_V=_voltage(g[0]), duration_s=duration,
                     until_current=until)
     raise ProtocolError(f"cannot read protocol step {text.strip()!r}; {_GRAMMAR}")
 
@@ -151,9 +199,7 @@ def _parse_line(line: str) -> list[tuple[Step, ...]]:
             cycle = tuple(parse_step(part) for part in body.split(";") if part.strip())
             if not cycle:
                 raise ProtocolError(f"repeated cycle {line!r} holds no step; {_GRAMMAR}")
-            if int(times) < 1:
-                raise ProtocolError(f"repeat count must be >= 1 in {line!r}")
-            return [cycle] * int(times)
+            return [cycle] * _repeat_count(times, line)
     return [tuple(parse_step(part) for part in line.split(";") if part.strip())]
 
 
@@ -176,7 +222,12 @@ def parse_protocol(text: str | list[str] | Protocol) -> Protocol:
     lines = text if isinstance(text, list) else text.replace("\r", "").split("\n")
     if isinstance(text, list) and not all(isinstance(line, str) for line in text):
         raise ProtocolError(f"a protocol is a string or a list of strings, got {text!r}")
-    cycles = [c for line in lines if line.strip() for c in _parse_line(line.strip()) if c]
+    cycles: list[tuple[Step, ...]] = []
+    for line in (line.strip() for line in lines):
+        cycles += [cycle for cycle in _parse_line(line) if cycle] if line else []
+        if len(cycles) > MAX_CYCLES:  # checked as it grows: repeats could exhaust memory
+            raise ProtocolError(f"protocol of more than {MAX_CYCLES} cycles is too long; "
+                                f"valid: up to {MAX_CYCLES} cycles")
     if not cycles:
         raise ProtocolError(f"empty protocol; {_GRAMMAR}")
     return Protocol(tuple(cycles))

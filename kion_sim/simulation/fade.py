@@ -18,7 +18,7 @@ import pandas as pd
 import pybamm
 
 from kion_sim.analysis.cycles import cycle_summary
-from kion_sim.errors import InvalidInputError, SimulationError
+from kion_sim.errors import InvalidInputError, KionSimError, SimulationError
 from kion_sim.models.builder import build_model, parameter_values
 from kion_sim.parameters.assemble import CellParameters
 from kion_sim.protocols.experiment import (
@@ -28,7 +28,12 @@ from kion_sim.protocols.experiment import (
     to_experiment,
 )
 from kion_sim.protocols.language import parse_protocol
-from kion_sim.simulation.runner import cumulative_integral
+from kion_sim.simulation.runner import (
+    PYBAMM_FAILURES,
+    _RunWatcher,
+    cumulative_integral,
+    step_problem,
+)
 
 # Runs at least this long take the fast path by default (table-s1, fitting, sweeps).
 FAST_FADE_FROM_CYCLES = 10
@@ -64,12 +69,26 @@ class _CycleStepper:
         self.initial_K_mol: float | None = None
 
     def __call__(self, state) -> tuple[object, list[tuple[str, float, float]]]:
+        watcher = _RunWatcher(show_progress=False)
         try:
-            solution = self.simulation.solve(starting_solution=state, calc_esoh=False)
+            solution = self.simulation.solve(starting_solution=state, calc_esoh=False,
+                                             callbacks=[watcher])
             if state is None:  # the K the cell starts with, for the K balance
                 self.initial_K_mol = float(solution["Total lithium [mol]"].entries[0])
-        except pybamm.SolverError as error:
+        except PYBAMM_FAILURES as error:
+            if isinstance(error, KionSimError):
+                raise
             raise SimulationError(f"fade run failed: {str(error).splitlines()[0]}") from error
+        # A cycle PyBaMM stopped early, or a step that ran out of time, is no cycle to count.
+        last_cycle = solution.cycles[-1]
+        problem = watcher.problem or next(
+            (p for step, solved in zip(self.protocol.steps, last_cycle.steps, strict=False)
+             if (p := step_problem(step, solved)) is not None), None)
+        if problem is None and len(last_cycle.steps) != len(self.kinds):
+            problem = (f"PyBaMM stopped the cycle after {len(last_cycle.steps)} of "
+                       f"{len(self.kinds)} steps")
+        if problem is not None:
+            raise SimulationError(f"fade run stopped: {problem}")
         steps = []
         for kind, step in zip(self.kinds, solution.cycles[-1].steps, strict=True):
             t = step["Time [s]"].entries

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import sys
 import time
 
@@ -9,14 +10,20 @@ import numpy as np
 import pandas as pd
 import pybamm
 
-from kion_sim.errors import SimulationError
+from kion_sim.errors import InvalidInputError, KionSimError, SimulationError
 from kion_sim.models.builder import build_model, parameter_values
 from kion_sim.parameters.assemble import CellParameters, cell_parameters
 from kion_sim.protocols.experiment import active_mass_g, default_mass_basis, to_experiment
-from kion_sim.protocols.language import Protocol, parse_protocol
+from kion_sim.protocols.language import Protocol, Step, parse_protocol
 from kion_sim.simulation.result import SimulationResult
 
 _MAH_PER_AH = 1000.0
+# What PyBaMM raises when a model, a parameter value or a solve goes wrong (besides SolverError,
+# the ValueError/KeyError/ZeroDivisionError of a bad parameter value and casadi's RuntimeError).
+PYBAMM_FAILURES = (pybamm.SolverError, pybamm.ModelError, pybamm.DiscretisationError,
+                   pybamm.GeometryError, pybamm.OptionError, pybamm.ShapeError,
+                   pybamm.DomainError, ValueError, KeyError, ZeroDivisionError, OverflowError,
+                   FloatingPointError, RuntimeError)
 
 
 class _RunWatcher(pybamm.callbacks.Callback):
@@ -70,31 +77,92 @@ def _variables(cell: CellParameters) -> dict[str, str]:
     return columns
 
 
-def step_tables(solution, protocol: Protocol, cell: CellParameters, mass_g: float):
-    """(time series, step table) of a PyBaMM experiment solution, in mAh/g of ``mass_g``."""
-    columns = _variables(cell)
-    series, rows = [], []
+def step_problem(step: Step, step_solution) -> str | None:
+    """Why a solved step did not end the way its protocol step says, or None if it did.
+
+    PyBaMM returns an empty solution for a step that cannot start (already past its cut-off)
+    and stops a step at its time limit without a word when the limit is given explicitly.
+    """
+    if isinstance(step_solution, pybamm.EmptySolution):
+        return (f"step {step.text!r} could not start: the cell was already past its cut-off "
+                f"(a discharge must start above its cut-off voltage, a charge below)")
+    has_cut_off = step.voltage_V is not None if step.kind != "hold" else (
+        step.until_current is not None)
+    if has_cut_off and step_solution.termination == "final time":
+        limit_h = (step_solution.t[-1] - step_solution.t[0]) / 3600
+        return (f"step {step.text!r} reached its time limit ({limit_h:.3g} h) before its "
+                f"cut-off: the cell cannot get there at this current")
+    return None
+
+
+def finished_steps(solution, protocol: Protocol):
+    """(cycle, step, protocol step, step solution) of each step that ended as asked, in order,
+    and the problem of the first one that did not (None if every step finished)."""
+    finished = []
     for cycle_index, cycle_solution in enumerate(solution.cycles, start=1):
         for step_index, step_solution in enumerate(cycle_solution.steps, start=1):
-            kind = protocol.cycles[cycle_index - 1][step_index - 1].kind
-            data = {col: step_solution[var].entries for col, var in columns.items()
-                    if var in step_solution.all_models[0].variables}
-            frame = pd.DataFrame(data)
-            t, amps, volts = (frame[c].to_numpy() for c in ("time_s", "current_A", "voltage_V"))
-            charge_Ah = cumulative_integral(np.abs(amps), t) / 3600.0
-            energy_Wh = cumulative_integral(np.abs(amps * volts), t) / 3600.0
-            frame.insert(0, "step_kind", kind)
-            frame.insert(0, "step", step_index)
-            frame.insert(0, "cycle", cycle_index)
-            frame["current_mA_g"] = amps * _MAH_PER_AH / mass_g
-            frame["step_capacity_mAh_g"] = charge_Ah * _MAH_PER_AH / mass_g
-            series.append(frame)
-            rows.append(dict(cycle=cycle_index, step=step_index, kind=kind,
-                             duration_s=t[-1] - t[0], end_voltage_V=volts[-1],
-                             capacity_mAh_g=charge_Ah[-1] * _MAH_PER_AH / mass_g,
-                             energy_mWh_g=energy_Wh[-1] * _MAH_PER_AH / mass_g,
-                             K_lost_to_SEI_mol=frame["K_lost_to_SEI_mol"].iloc[-1]))
+            step = protocol.cycles[cycle_index - 1][step_index - 1]
+            problem = step_problem(step, step_solution)
+            if problem is not None:
+                return finished, f"cycle {cycle_index}: {problem}"
+            finished.append((cycle_index, step_index, step, step_solution))
+    return finished, None
+
+
+def step_tables(solution, protocol: Protocol, cell: CellParameters, mass_g: float):
+    """(time series, step table) of a PyBaMM experiment solution, in mAh/g of ``mass_g``.
+
+    Raises :class:`SimulationError` if a step did not end as the protocol says; use
+    :func:`finished_steps` to keep the steps before it.
+    """
+    steps, problem = finished_steps(solution, protocol)
+    if problem is not None:
+        raise SimulationError(f"{cell.name}: {problem}")
+    return _tables(steps, cell, mass_g)
+
+
+def _tables(finished, cell: CellParameters, mass_g: float):
+    columns = _variables(cell)
+    series, rows = [], []
+    for cycle_index, step_index, step, step_solution in finished:
+        kind = step.kind
+        data = {col: step_solution[var].entries for col, var in columns.items()
+                if var in step_solution.all_models[0].variables}
+        frame = pd.DataFrame(data)
+        t, amps, volts = (frame[c].to_numpy() for c in ("time_s", "current_A", "voltage_V"))
+        charge_Ah = cumulative_integral(np.abs(amps), t) / 3600.0
+        energy_Wh = cumulative_integral(np.abs(amps * volts), t) / 3600.0
+        frame.insert(0, "step_kind", kind)
+        frame.insert(0, "step", step_index)
+        frame.insert(0, "cycle", cycle_index)
+        frame["current_mA_g"] = amps * _MAH_PER_AH / mass_g
+        frame["step_capacity_mAh_g"] = charge_Ah * _MAH_PER_AH / mass_g
+        series.append(frame)
+        rows.append(dict(cycle=cycle_index, step=step_index, kind=kind,
+                         duration_s=t[-1] - t[0], end_voltage_V=volts[-1],
+                         capacity_mAh_g=charge_Ah[-1] * _MAH_PER_AH / mass_g,
+                         energy_mWh_g=energy_Wh[-1] * _MAH_PER_AH / mass_g,
+                         K_lost_to_SEI_mol=frame["K_lost_to_SEI_mol"].iloc[-1]))
+    if not series:  # nothing finished
+        return pd.DataFrame(), pd.DataFrame()
     return pd.concat(series, ignore_index=True), pd.DataFrame(rows)
+
+
+def _first_line(error: BaseException) -> str:
+    text = str(error).strip()
+    return f"{type(error).__name__}: {text.splitlines()[0] if text else 'no message'}"
+
+
+def _checked_updates(values: pybamm.ParameterValues, updates: dict) -> dict:
+    """``updates`` if every key is a parameter of the cell and every number is finite."""
+    unknown = sorted(key for key in updates if key not in values.keys())
+    if unknown:
+        raise InvalidInputError(f"unknown parameter {unknown[0]!r}; valid: a PyBaMM key of the "
+                                f"cell, e.g. 'SEI resistivity [Ohm.m]'")
+    for key, value in updates.items():
+        if isinstance(value, int | float) and not math.isfinite(value):
+            raise InvalidInputError(f"parameter {key!r} must be a finite number, got {value!r}")
+    return updates
 
 
 def cumulative_integral(values: np.ndarray, t: np.ndarray) -> np.ndarray:
@@ -142,25 +210,35 @@ def simulate(cell: str | CellParameters, protocol: str | list[str] | Protocol,
     basis = mass_basis or default_mass_basis(cell)
     mass_g = active_mass_g(cell, basis)
     pybamm_model = build_model(model, cell, degradation)
-    values = parameter_values(cell, pybamm_model, parameter_updates)
+    values = parameter_values(cell, pybamm_model)
+    if parameter_updates:
+        values.update(_checked_updates(values, parameter_updates))
     watcher = _RunWatcher(len(protocol.cycles) >= 10 if show_progress is None else show_progress)
     mesh = {**pybamm_model.default_var_pts, **(mesh_points or {})}  # refine only what is named
-    simulation = pybamm.Simulation(pybamm_model, parameter_values=values, experiment=experiment,
-                                   solver=pybamm.IDAKLUSolver(), var_pts=mesh)
     try:
+        simulation = pybamm.Simulation(pybamm_model, parameter_values=values,
+                                       experiment=experiment, solver=pybamm.IDAKLUSolver(),
+                                       var_pts=mesh)
         solution = simulation.solve(callbacks=[watcher], calc_esoh=False)
-    except pybamm.SolverError as error:
+    except PYBAMM_FAILURES as error:
+        if isinstance(error, KionSimError):
+            raise
+        reason = _first_line(error)
+        if isinstance(error, pybamm.SolverError) and "infeasible" in reason:
+            reason = f"step {protocol.steps[0].text!r} could not start."
         raise SimulationError(
-            f"{cell.name} with {model} could not run a step: {str(error).splitlines()[0]} "
+            f"{cell.name} with {model} could not run a step: {reason} "
             f"Try a smaller current, or check each step starts on the right side of its "
             f"cut-off (a discharge above its cut-off voltage, a charge below).") from error
-    timeseries, steps = step_tables(solution, protocol, cell, mass_g)
+    finished, step_trouble = finished_steps(solution, protocol)
+    problem = watcher.problem or step_trouble
+    timeseries, steps = _tables(finished, cell, mass_g)
     result = SimulationResult(cell, model, protocol, basis, mass_g, timeseries, steps, solution,
-                              watcher.problem)
-    if watcher.problem is not None:
+                              problem)
+    if problem is not None:
         done = len(steps)
-        error = SimulationError(f"{cell.name} with {model}: {watcher.problem} after {done} of "
-                                f"{len(protocol.steps)} steps")
+        error = SimulationError(f"{cell.name} with {model}: {problem} (after {done} of "
+                                f"{len(protocol.steps)} steps)")
         error.partial_result = result
         raise error
     return result

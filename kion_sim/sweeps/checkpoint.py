@@ -11,14 +11,16 @@ import json
 import os
 from pathlib import Path
 
-from kion_sim.errors import InvalidInputError
+from kion_sim.errors import InvalidInputError, OutputError
+from kion_sim.parameters.catalog import parameter_set_digest
 
 
 def fingerprint(spec) -> str:
-    """Identifies a sweep's settings and points, so a checkpoint is never mixed with another."""
+    """Identifies a sweep's settings, points and parameter-set contents, so a checkpoint is
+    never mixed with another sweep nor reused after the cell's files changed (a recalibration)."""
     text = json.dumps([spec.cell, spec.model, spec.cycles, spec.current_density_mA_g,
                        spec.lower_V, spec.upper_V, list(spec.outputs), list(spec.points),
-                       spec.exact],
+                       spec.exact, parameter_set_digest(spec.cell)],
                       sort_keys=True, default=str)
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
@@ -28,9 +30,15 @@ class Checkpoint:
 
     def __init__(self, path: str | Path, spec):
         self.path, self.fingerprint = Path(path), fingerprint(spec)
+        if self.path.is_dir():
+            raise OutputError(f"checkpoint {str(self.path)!r} is a folder; give a file path")
         if not self.path.exists():
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            self._write_line({"sweep": spec.name, "fingerprint": self.fingerprint})
+            try:
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+                self._write_line({"sweep": spec.name, "fingerprint": self.fingerprint})
+            except OSError as error:
+                raise OutputError(f"cannot write checkpoint {str(self.path)!r}: "
+                                  f"{error.strerror or error}; choose a writable path") from None
 
     def _write_line(self, record: dict) -> None:
         line = json.dumps(record, default=str) + "\n"
@@ -42,9 +50,15 @@ class Checkpoint:
     def finished(self) -> dict[int, dict]:
         """Index -> record of every point already done (torn lines are skipped)."""
         records: dict[int, dict] = {}
-        with open(self.path) as stream:
-            lines = stream.read().splitlines()
-        header = json.loads(lines[0]) if lines else {}
+        try:
+            with open(self.path) as stream:
+                lines = stream.read().splitlines()
+            header = json.loads(lines[0]) if lines else {}
+        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
+            raise InvalidInputError(f"checkpoint {self.path} cannot be read ({error}); it is "
+                                    f"not a kion-sim checkpoint: use a new path") from None
+        if not isinstance(header, dict):
+            header = {}
         if header.get("fingerprint") != self.fingerprint:
             raise InvalidInputError(
                 f"checkpoint {self.path} belongs to another sweep (fingerprint "
@@ -52,9 +66,9 @@ class Checkpoint:
         for line in lines[1:]:
             try:
                 record = json.loads(line)
-            except json.JSONDecodeError:
-                continue
-            records[int(record["index"])] = record
+                records[int(record["index"])] = record
+            except (json.JSONDecodeError, KeyError, TypeError, ValueError):
+                continue  # a torn or foreign line: that point is computed again
         return records
 
     def append(self, record: dict) -> None:

@@ -6,15 +6,18 @@ worker keeps one evaluator per sweep, so built simulations are reused across its
 
 from __future__ import annotations
 
+import socket
 import time
 from collections.abc import Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor, as_completed
 
+from kion_sim.errors import InvalidInputError
 from kion_sim.sweeps.checkpoint import fingerprint
 from kion_sim.sweeps.evaluate import PointEvaluator, failed_outputs
 from kion_sim.sweeps.spec import SweepSpec
 
 _EVALUATORS: dict[str, PointEvaluator] = {}  # per worker process: one per sweep
+DASK_CONNECT_TIMEOUT_S = 10.0
 
 
 def evaluate_record(spec: SweepSpec, index: int, point: dict, reuse: bool = True) -> dict:
@@ -46,13 +49,58 @@ def run_local_processes(spec: SweepSpec, items: Iterable[tuple[int, dict]], work
             yield future.result()
 
 
+_ADDRESS_EXAMPLE = "give the address 'dask scheduler' prints, e.g. tcp://host:8786"
+
+
+def check_scheduler_address(address: str, timeout_s: float = DASK_CONNECT_TIMEOUT_S) -> None:
+    """Raise :class:`InvalidInputError` unless ``address`` is well formed and answers.
+
+    A plain socket probe: a ``distributed.Client`` that fails to connect leaves a traceback
+    behind at interpreter exit.
+    """
+    from distributed.comm.addressing import parse_address, parse_host_port
+    from distributed.comm.registry import backends
+
+    try:
+        scheme, location = parse_address(str(address))
+        if scheme not in backends:
+            raise ValueError(f"unknown scheme {scheme!r}; known: {', '.join(sorted(backends))}")
+        host, port = parse_host_port(location)
+    except (ValueError, TypeError) as error:
+        raise InvalidInputError(f"Dask scheduler address {address!r} is not valid: {error}; "
+                                f"{_ADDRESS_EXAMPLE}") from None
+    if scheme in ("tcp", "tls"):
+        try:
+            socket.create_connection((host, port), timeout=timeout_s).close()
+        except (OSError, OverflowError) as error:
+            reason = getattr(error, "strerror", None) or error
+            raise InvalidInputError(f"cannot reach the Dask scheduler at {address!r}: {reason}; "
+                                    f"is it running? {_ADDRESS_EXAMPLE}") from None
+
+
+def connect_dask(scheduler, timeout_s: float = DASK_CONNECT_TIMEOUT_S):
+    """A ``distributed.Client`` for ``scheduler`` (an address such as ``tcp://host:8786``).
+
+    Raises :class:`InvalidInputError` for an address that is malformed or does not answer.
+    """
+    from distributed import Client
+
+    if isinstance(scheduler, Client):
+        return scheduler
+    check_scheduler_address(scheduler, timeout_s)
+    try:
+        return Client(scheduler, timeout=f"{timeout_s}s")
+    except (OSError, ValueError, TimeoutError) as error:
+        raise InvalidInputError(f"cannot connect to the Dask scheduler at {scheduler!r}: "
+                                f"{error}; {_ADDRESS_EXAMPLE}") from None
+
+
 def run_dask(spec: SweepSpec, items: Iterable[tuple[int, dict]], scheduler,
              reuse: bool = True) -> Iterator[dict]:
     """``scheduler``: an address (``tcp://host:8786``) or a ``distributed.Client``."""
-    from distributed import Client
     from distributed import as_completed as dask_as_completed
 
-    client = scheduler if isinstance(scheduler, Client) else Client(scheduler)
+    client = connect_dask(scheduler)
     try:
         futures = [client.submit(evaluate_record, spec, index, point, reuse, pure=False)
                    for index, point in items]

@@ -11,7 +11,12 @@ import pandas as pd
 
 from kion_sim.errors import InvalidInputError
 from kion_sim.sweeps.checkpoint import Checkpoint
-from kion_sim.sweeps.executors import run_dask, run_local_processes, run_serial
+from kion_sim.sweeps.executors import (
+    connect_dask,
+    run_dask,
+    run_local_processes,
+    run_serial,
+)
 from kion_sim.sweeps.spec import SweepSpec
 
 EXECUTORS = ("serial", "local", "dask")
@@ -46,6 +51,21 @@ def run_sweep(spec: SweepSpec, executor: str = "local", workers: int | None = No
         raise InvalidInputError(f"unknown executor {executor!r}; valid: {', '.join(EXECUTORS)}")
     if executor == "dask" and scheduler is None:
         raise InvalidInputError("the dask executor needs a scheduler address or client")
+    if workers is not None and (isinstance(workers, bool) or not isinstance(workers, int)
+                                or workers < 1):
+        raise InvalidInputError(f"workers must be a whole number >= 1 (local processes), "
+                                f"got {workers!r}")
+    if executor == "dask":  # connect before anything is written, so a bad address leaves nothing
+        client = connect_dask(scheduler)
+        try:
+            return _run(spec, executor, workers, client, checkpoint, reuse, show_progress)
+        finally:
+            if client is not scheduler:
+                client.close()
+    return _run(spec, executor, workers, scheduler, checkpoint, reuse, show_progress)
+
+
+def _run(spec, executor, workers, scheduler, checkpoint, reuse, show_progress) -> pd.DataFrame:
     store = Checkpoint(checkpoint, spec) if checkpoint else None
     records = store.finished() if store else {}
     pending = [(i, p) for i, p in enumerate(spec.points) if i not in records]

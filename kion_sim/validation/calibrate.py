@@ -28,7 +28,7 @@ from kion_sim.parameters.catalog import load_cell
 from kion_sim.parameters.mechanisms import (
     NO_MECHANISM,
     calibrations_dir,
-    load_calibration,
+    clear_mechanism_caches,
     load_mechanism,
 )
 from kion_sim.validation.fitting import (
@@ -117,7 +117,7 @@ def write_fitted_values(result: FitResult, model: str, folder: Path | None = Non
     header = (f"# Fitted values of {result.cell}, per fade mechanism ([MECHANISM.COMPONENT]);"
               f"\n# written by kion-sim calibrate --write. Estimates stay in the material files.\n")
     write_text_atomic(path, header + "\n" + body + "\n")
-    load_calibration.cache_clear()
+    clear_mechanism_caches()
     _clear_cell_caches()
     return path
 

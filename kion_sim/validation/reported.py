@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from kion_sim.errors import ParameterSetError
 from kion_sim.parameters.catalog import parameter_sets_dir
 
 # (material, source) in Table S1 -> kion_sim cell that models it.
@@ -17,6 +18,11 @@ TABLE_S1_CELLS = {
     ("polynanocrystalline graphite", "ref 25"): "png_xing2017_half_cell",
     ("hard-soft composite carbon", "ref 26"): "hard_soft_carbon_jian2017_half_cell",
 }
+
+
+REPORTED_COLUMNS = ("material", "source", "voltage_min_V", "voltage_max_V",
+                    "current_density_mA_g", "second_cycle_capacity_mAh_g", "cycles",
+                    "capacity_retention_pct")
 
 
 @dataclass(frozen=True)
@@ -47,17 +53,37 @@ def _role(index: int, row: pd.Series) -> str:
 
 def table_s1_rows() -> list[ReportedRow]:
     """Every row of Table S1, in the table's order."""
-    table = pd.read_csv(parameter_sets_dir() / "reported" / "table_s1_reported.csv")
+    path = parameter_sets_dir() / "reported" / "table_s1_reported.csv"
+    try:
+        table = pd.read_csv(path)
+    except (OSError, ValueError, pd.errors.ParserError) as error:
+        raise ParameterSetError(f"cannot read the reported data {path}: {error}") from None
+    missing = [column for column in REPORTED_COLUMNS if column not in table.columns]
+    if missing:
+        raise ParameterSetError(f"{path} lacks the column(s) {', '.join(missing)}; it needs: "
+                                f"{', '.join(REPORTED_COLUMNS)}")
     rows = []
     for index, row in table.iterrows():
-        retention = row["capacity_retention_pct"]
-        rows.append(ReportedRow(
-            material=row["material"], source=row["source"],
-            cell=TABLE_S1_CELLS[(row["material"], row["source"])],
-            voltage_min_V=float(row["voltage_min_V"]), voltage_max_V=float(row["voltage_max_V"]),
-            current_density_mA_g=float(row["current_density_mA_g"]),
-            second_cycle_capacity_mAh_g=float(row["second_cycle_capacity_mAh_g"]),
-            cycles=int(row["cycles"]),
-            capacity_retention_pct=None if math.isnan(retention) else float(retention),
-            role=_role(index, row)))
+        if (row["material"], row["source"]) not in TABLE_S1_CELLS:
+            valid = "; ".join(f"{m} ({s})" for m, s in TABLE_S1_CELLS)
+            raise ParameterSetError(f"{path} row {index + 2}: no cell models "
+                                    f"{row['material']!r} ({row['source']}); known: {valid}")
+        try:
+            rows.append(_reported_row(index, row))
+        except (TypeError, ValueError) as error:
+            raise ParameterSetError(f"{path} row {index + 2}: not a number where one is "
+                                    f"needed ({error})") from None
     return rows
+
+
+def _reported_row(index: int, row: pd.Series) -> ReportedRow:
+    retention = float(row["capacity_retention_pct"])
+    return ReportedRow(
+        material=row["material"], source=row["source"],
+        cell=TABLE_S1_CELLS[(row["material"], row["source"])],
+        voltage_min_V=float(row["voltage_min_V"]), voltage_max_V=float(row["voltage_max_V"]),
+        current_density_mA_g=float(row["current_density_mA_g"]),
+        second_cycle_capacity_mAh_g=float(row["second_cycle_capacity_mAh_g"]),
+        cycles=int(row["cycles"]),
+        capacity_retention_pct=None if math.isnan(retention) else retention,
+        role=_role(index, row))

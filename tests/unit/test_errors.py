@@ -8,6 +8,7 @@ from kion_sim import errors
 from kion_sim.errors import (
     InvalidInputError,
     KionSimError,
+    OutputError,
     ParameterSetError,
     ProtocolError,
     SimulationError,
@@ -22,6 +23,7 @@ from kion_sim.errors import (
     (ParameterSetError, ValueError),
     (ProtocolError, ValueError),
     (SimulationError, RuntimeError),
+    (OutputError, OSError),
 ])
 def test_every_error_is_a_kion_sim_error_and_the_matching_builtin(error_type, builtin):
     # Callers may catch either the family or the builtin they would expect from Python.
@@ -32,7 +34,7 @@ def test_the_package_exports_every_error():
     import kion_sim
 
     for name in ("KionSimError", "UnknownNameError", "InvalidInputError", "ParameterSetError",
-                 "ProtocolError", "SimulationError"):
+                 "ProtocolError", "SimulationError", "OutputError"):
         assert getattr(kion_sim, name) is getattr(errors, name)
         assert name in kion_sim.__all__
 

@@ -4,6 +4,8 @@ import re
 
 import numpy as np
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from kion_sim.errors import ParameterSetError, UnknownNameError
 from kion_sim.parameters import (
@@ -174,3 +176,99 @@ def test_malformed_tables_are_refused(tmp_path, file, provenance, csv, words):
         _read_component(path)
     for word in words:
         assert word in str(error.value)
+
+
+# Issue 10: NaN and infinite values were accepted; a cell file without a counter electrode
+# ended in a KeyError when it was built.
+@pytest.mark.parametrize("number", ["nan", "inf", "-inf", "+nan"])
+def test_non_finite_values_are_refused_by_key(tmp_path, number):
+    body = HEADER + "[values]\n" + GOOD_VALUE.replace("value = 2.0", f"value = {number}")
+    with pytest.raises(ParameterSetError, match=r"'density \[g.cm-3\]' must be a finite"):
+        _read_component(_write(tmp_path, body))
+
+
+def _cell(tmp_path, uses: str, electrodes: str = "[electrodes.working]\n"):
+    (tmp_path / "cells").mkdir(exist_ok=True)
+    path = tmp_path / "cells" / "c.toml"
+    path.write_text('[component]\nname = "c"\nkind = "half_cell"\nlabel = "C"\n'
+                    f"[uses]\n{uses}\n{electrodes}")
+    return path
+
+
+def test_a_half_cell_without_a_counter_electrode_is_refused_naming_it(tmp_path):
+    path = _cell(tmp_path, 'working = "soft_carbon_900C"\nelectrolyte = "kpf6_ec_dec"')
+    with pytest.raises(ParameterSetError, match="needs \\[uses\\] counter"):
+        _read_component(path)
+
+
+def test_a_cell_without_its_working_electrode_recipe_is_refused(tmp_path):
+    path = _cell(tmp_path, 'working = "a"\ncounter = "b"\nelectrolyte = "c"', electrodes="")
+    with pytest.raises(ParameterSetError, match=r"\[electrodes.working\]"):
+        _read_component(path)
+
+
+@pytest.mark.parametrize("text, words", [
+    ("values = 3\n" + HEADER, ["[values] must be a table"]),
+    (HEADER + '[values]\n"k" = 3\n', ["'k' must be a table"]),
+    (HEADER + '[tables.ocp]\nprovenance = "estimate"\nsource = "s"\n', ["must name its CSV"]),
+    (HEADER + 'citations = "Wang2017"\n', ["citations must be a list"]),
+])
+def test_malformed_structure_is_a_parameter_set_error(tmp_path, text, words):
+    with pytest.raises(ParameterSetError) as error:
+        _read_component(_write(tmp_path, text))
+    for word in words:
+        assert word in str(error.value)
+
+
+_SCALARS = st.one_of(st.floats(), st.integers(-10**20, 10**20), st.booleans(),
+                     st.text(max_size=6))
+
+
+def _toml_scalar(value) -> str:
+    import json
+    import math
+
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float):
+        if math.isnan(value):
+            return "nan"
+        return ("inf" if value > 0 else "-inf") if math.isinf(value) else repr(value)
+    return json.dumps(value) if isinstance(value, str) else str(value)
+
+
+_ENTRY = st.one_of(
+    _SCALARS.map(_toml_scalar),
+    st.fixed_dictionaries({}, optional={
+        "value": _SCALARS, "provenance": st.sampled_from([*PROVENANCE_KINDS, "guess", ""]),
+        "source": st.one_of(st.text(max_size=5), st.integers(0, 3)),
+        "file": st.sampled_from(["curve.csv", "missing.csv", ""])}).map(
+        lambda d: "{ " + ", ".join(f"{k} = {_toml_scalar(v)}" for k, v in d.items()) + " }"))
+_CSVS = st.sampled_from([None, "sto,ocp\n0.1,1.0\n0.9,0.1\n", "sto,ocp\n0.1,nan\n",
+                         "a\n1\n", "", "sto,ocp\n0.1,1.0\n", "x,y\n\xff,1\n"])
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow,
+                                                                  HealthCheck.function_scoped_fixture])
+@given(section=st.sampled_from(["values", "tables", "uses", "electrodes.working", "protocol"]),
+       entries=st.dictionaries(st.sampled_from(["density [g.cm-3]", "ocp", "x", "working"]),
+                               _ENTRY, max_size=3),
+       kind=st.sampled_from(['"insertion"', '"half_cell"', "3"]), csv=_CSVS,
+       folder=st.sampled_from(["materials", "cells"]))
+def test_any_parameter_file_reads_or_raises_parameter_set_error(tmp_path, section, entries, kind,
+                                                                 csv, folder):
+    (tmp_path / folder).mkdir(exist_ok=True)
+    (tmp_path / "data").mkdir(exist_ok=True)
+    if csv is not None:
+        (tmp_path / "data" / "curve.csv").write_text(csv, encoding="latin-1")
+    path = tmp_path / folder / "x.toml"
+    body = "\n".join(f'"{key}" = {entry}' for key, entry in entries.items())
+    path.write_text(f'[component]\nname = "x"\nkind = {kind}\nlabel = "X"\n[{section}]\n{body}\n')
+    try:
+        component = _read_component(path)
+    except ParameterSetError:
+        return
+    for quantity in component.quantities.values():
+        assert np.isfinite(quantity.value) and quantity.provenance in PROVENANCE_KINDS
+    for table in component.tables.values():
+        assert np.all(np.isfinite(table.x)) and np.all(np.isfinite(table.y))

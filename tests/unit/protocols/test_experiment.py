@@ -205,3 +205,47 @@ def test_standard_cycle_takes_a_window_and_refuses_an_inverted_one():
 def test_standard_cycle_refuses_a_non_positive_current(current):
     with pytest.raises(InvalidInputError, match="mA/g"):
         galvanostatic_cycles(cell_parameters(ANODE), current, 1)
+
+
+# Issue 10: a step that starts past its own cut-off inside a cycle ended in an AttributeError
+# deep in the runner; a long step at a high current asked PyBaMM for a ~1e9-point output grid.
+@pytest.mark.parametrize("text, words", [
+    ("Discharge at 100 mA/g until 0.01 V; Discharge at 100 mA/g until 0.5 V",
+     ["'Discharge at 100 mA/g until 0.5 V' cannot start", "0.01 V", "above its cut-off"]),
+    ("Charge at 100 mA/g until 1.5 V; Charge at 100 mA/g until 1.0 V",
+     ["'Charge at 100 mA/g until 1.0 V' cannot start", "1.5 V", "below its cut-off"]),
+    # across the end of a repeated cycle: the last step of one and the first of the next
+    ("(Charge at 100 mA/g until 1.0 V; Discharge at 100 mA/g until 0.01 V) x 2\n"
+     "Discharge at 100 mA/g until 0.2 V", ["until 0.2 V' cannot start"]),
+])
+def test_a_step_that_starts_past_its_own_cut_off_is_refused_before_solving(text, words):
+    with pytest.raises(ProtocolError) as error:
+        _experiment(ANODE, text)
+    for word in words:
+        assert word in str(error.value)
+
+
+def test_consecutive_steps_in_one_direction_that_can_run_are_accepted():
+    experiment = _experiment(ANODE, "Discharge at 100 mA/g until 0.5 V; "
+                                    "Discharge at 20 mA/g until 0.01 V")
+    assert len(experiment.steps) == 2
+
+
+@pytest.mark.parametrize("text", [
+    "Discharge at 1000 A/g for 8784 h",  # the largest current for the longest time
+    "Hold at 1.0 V for 8784 h",
+    "Rest for 8784 h",
+])
+def test_no_step_asks_for_more_output_points_than_the_cap(text):
+    from kion_sim.protocols.experiment import MAX_POINTS_PER_STEP
+
+    (step,) = _experiment(ANODE, text).steps
+    points = step.duration / step.period
+    assert points <= MAX_POINTS_PER_STEP * (1 + 1e-9)
+    assert MAX_POINTS_PER_STEP <= 1e5  # the cap itself is small enough for memory
+
+
+@pytest.mark.parametrize("cycles", [0, -3, 2.5, float("nan"), float("inf"), "3", True])
+def test_standard_cycle_refuses_a_cycle_count_that_is_not_a_sane_whole_number(cycles):
+    with pytest.raises(InvalidInputError, match="cycles must be a whole number"):
+        galvanostatic_cycles(cell_parameters(ANODE), 100.0, cycles)
