@@ -41,12 +41,16 @@ def _slot_roles(cell: CellParameters) -> tuple[str | None, str | None]:
 
 
 def model_options(cell: CellParameters, degradation: bool = True) -> dict:
-    """PyBaMM options for ``cell``: half-cell slot, trap sites and declared degradation."""
+    """PyBaMM options for ``cell``: half-cell slot, trap sites and declared degradation.
+
+    ``degradation=False`` leaves out both the fade mechanism and the K-trapping sites.
+    """
     options: dict = {}
     if cell.is_half_cell:
         options["working electrode"] = "positive"
     carbon_slot = 1 if cell.is_half_cell else 0
-    if cell.trapping:  # trap sites: a second phase whose OCP depends on the current's sign
+    trapping = cell.trapping and degradation  # without degradation: the ideal reversible cell
+    if trapping:  # trap sites: a second phase whose OCP depends on the current's sign
         phases, ocp = ["1", "1"], ["single", "single"]
         phases[carbon_slot], ocp[carbon_slot] = "2", ("single", "current sigmoid")
         options["particle phases"], options["open-circuit potential"] = tuple(phases), tuple(ocp)
@@ -57,7 +61,7 @@ def model_options(cell: CellParameters, degradation: bool = True) -> dict:
         words = tuple(DECLARABLE[option][0] if role is None else mechanism.declared(role, option)
                       for role in roles)
         if any(word != DECLARABLE[option][0] for word in words):
-            if cell.trapping and option == "SEI":  # the SEI grows on the main phase only
+            if trapping and option == "SEI":  # the SEI grows on the main phase only
                 words = tuple((w, DECLARABLE[option][0]) if i == carbon_slot else w
                               for i, w in enumerate(words))
             options[option] = words

@@ -73,8 +73,6 @@ class _CycleStepper:
         try:
             solution = self.simulation.solve(starting_solution=state, calc_esoh=False,
                                              callbacks=[watcher])
-            if state is None:  # the K the cell starts with, for the K balance
-                self.initial_K_mol = float(solution["Total lithium [mol]"].entries[0])
         except PYBAMM_FAILURES as error:
             if isinstance(error, KionSimError):
                 raise
@@ -89,6 +87,8 @@ class _CycleStepper:
                        f"{len(self.kinds)} steps")
         if problem is not None:
             raise SimulationError(f"fade run stopped: {problem}")
+        if state is None:  # the K the cell starts with, for the K balance
+            self.initial_K_mol = float(solution["Total lithium [mol]"].entries[0])
         steps = []
         for kind, step in zip(self.kinds, solution.cycles[-1].steps, strict=True):
             t = step["Time [s]"].entries

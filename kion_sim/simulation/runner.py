@@ -11,7 +11,7 @@ import pandas as pd
 import pybamm
 
 from kion_sim.errors import InvalidInputError, KionSimError, SimulationError
-from kion_sim.models.builder import build_model, parameter_values
+from kion_sim.models.builder import build_model, with_phase_keys
 from kion_sim.parameters.assemble import CellParameters, cell_parameters
 from kion_sim.protocols.experiment import active_mass_g, default_mass_basis, to_experiment
 from kion_sim.protocols.language import Protocol, Step, parse_protocol
@@ -67,6 +67,9 @@ def _variables(cell: CellParameters) -> dict[str, str]:
                "K_in_electrolyte_mol": "Total lithium in electrolyte [mol]"}
     for role, design in cell.electrodes.items():
         columns[f"{role}_ocp_V"] = f"{design.slot} electrode bulk open-circuit potential [V]"
+        # With K-trapping sites the carbon's own OCP is PyBaMM's primary phase's.
+        columns[f"{role}_main_phase_ocp_V"] = (
+            f"{design.slot} electrode primary bulk open-circuit potential [V]")
     if not cell.is_half_cell:  # below 0 V vs K/K+ at the separator, K metal would plate
         columns["anode_potential_vs_K_V"] = (
             "Negative electrode surface potential difference at separator interface [V]")
@@ -74,6 +77,8 @@ def _variables(cell: CellParameters) -> dict[str, str]:
     columns["K_lost_to_SEI_mol"] = f"Loss of lithium to {sei_slot} SEI [mol]"
     columns["K_locked_in_lost_material_mol"] = (
         f"Loss of lithium due to loss of active material in {sei_slot} electrode [mol]")
+    columns["K_in_trap_sites_mol"] = (
+        f"Total lithium in secondary phase in {sei_slot} electrode [mol]")
     return columns
 
 
@@ -128,6 +133,10 @@ def _tables(finished, cell: CellParameters, mass_g: float):
         kind = step.kind
         data = {col: step_solution[var].entries for col, var in columns.items()
                 if var in step_solution.all_models[0].variables}
+        for role in cell.electrodes:  # one OCP column per electrode, phases or not
+            main = data.pop(f"{role}_main_phase_ocp_V", None)
+            if main is not None:
+                data.setdefault(f"{role}_ocp_V", main)
         frame = pd.DataFrame(data)
         t, amps, volts = (frame[c].to_numpy() for c in ("time_s", "current_A", "voltage_V"))
         charge_Ah = cumulative_integral(np.abs(amps), t) / 3600.0
@@ -210,11 +219,16 @@ def simulate(cell: str | CellParameters, protocol: str | list[str] | Protocol,
     basis = mass_basis or default_mass_basis(cell)
     mass_g = active_mass_g(cell, basis)
     pybamm_model = build_model(model, cell, degradation)
-    values = parameter_values(cell, pybamm_model)
+    values = cell.parameter_values()
     if parameter_updates:
         values.update(_checked_updates(values, parameter_updates))
+    values = with_phase_keys(values, pybamm_model)  # after the updates, so phases see them
     watcher = _RunWatcher(len(protocol.cycles) >= 10 if show_progress is None else show_progress)
     mesh = {**pybamm_model.default_var_pts, **(mesh_points or {})}  # refine only what is named
+    for key, points in (mesh_points or {}).items():  # "r_p" names every phase of a particle
+        for phase_key in (f"{key}_prim", f"{key}_sec"):
+            if phase_key in mesh and phase_key not in (mesh_points or {}):
+                mesh[phase_key] = points
     try:
         simulation = pybamm.Simulation(pybamm_model, parameter_values=values,
                                        experiment=experiment, solver=pybamm.IDAKLUSolver(),

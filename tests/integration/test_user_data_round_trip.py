@@ -9,7 +9,6 @@ import pytest
 from kion_sim.cli import main
 from kion_sim.io import read_cycler
 from kion_sim.parameters import cell_parameters
-from kion_sim.parameters.catalog import load_material
 from kion_sim.protocols.experiment import galvanostatic_cycles
 from kion_sim.simulation import simulate
 from kion_sim.validation.user_data import (
@@ -48,7 +47,8 @@ def test_the_file_s_protocol_is_the_simulated_one(synthetic):
 
 
 def test_a_fit_from_far_away_recovers_capacity_and_diffusivity(synthetic):
-    material = load_material(MATERIAL)
+    material = cell_parameters(CELL).carbon.material  # as simulated: with its stored fit
+    assert material.name == MATERIAL
     truth = {key: material.value(key) for key in (CAPACITY_KEY, DIFFUSIVITY_KEY)}
     start = {CAPACITY_KEY: truth[CAPACITY_KEY] * 1.3, DIFFUSIVITY_KEY: truth[DIFFUSIVITY_KEY] * 8}
     # The start must be far from the truth, or the test proves nothing.
@@ -69,9 +69,11 @@ def test_calibrate_and_compare_commands_run_on_the_user_s_file(synthetic, tmp_pa
     args = ["--data", str(synthetic["mpr"]), "--mass", f"{synthetic['mass_mg']:.6f}"]
     assert main(["compare", CELL, *args, "--out", str(tmp_path)]) == 0
     fade = pd.read_csv(tmp_path / "compare_fade.csv")
-    # The same cell simulated again: the measured (noisy) and simulated capacities agree.
+    # The same cell simulated again: the measured (noisy) and simulated capacities agree. The
+    # window comes from step-end voltages carrying 2 mV noise, and 2 mV at the 0.01 V cut-off
+    # is worth ~1 % of this carbon's capacity (its lowest gallery sits near 0.1 V, broad).
     np.testing.assert_allclose(fade["measured_charge_capacity_mAh_g"],
-                               fade["simulated_charge_capacity_mAh_g"], rtol=5e-3)
+                               fade["simulated_charge_capacity_mAh_g"], rtol=1.5e-2)
     assert (tmp_path / "compare.png").stat().st_size > 10_000
     curves = pd.read_csv(tmp_path / "compare_curves.csv")
     assert set(curves["source"]) == {"measured", "simulated"}

@@ -169,7 +169,8 @@ def _fake_fit(monkeypatch, value=2.5e-16):
         initial={key: 1e-16}, fitted={key: value},
         residuals=pd.DataFrame({"target": ["capacity at 100 mA/g"], "residual": [0.1]}),
         sensitivity=pd.DataFrame({key: [1.0]}, index=["capacity at 100 mA/g"]),
-        uncertainty_factor={key: 1.1}, success=True, evaluations=3, message="ok")
+        uncertainty_factor={key: 1.1}, success=True, evaluations=3, message="ok",
+        mechanism="sei_site_blocking")
     monkeypatch.setattr(validation, "calibrate", lambda *a, **k: result)
     return key
 
@@ -189,19 +190,20 @@ def test_calibrate_write_refuses_an_installed_copy_before_fitting(tmp_path, monk
 
 def test_calibrate_write_to_puts_the_fit_in_the_chosen_folder_and_says_where(
         tmp_path, monkeypatch, capsys, fresh_catalog):
+    from kion_sim.parameters import cell_parameters
     from kion_sim.parameters.catalog import load_material, parameter_sets_dir
 
-    source = (parameter_sets_dir() / "materials" / "soft_carbon_900C.toml").read_text()
+    stored = parameter_sets_dir() / "calibrations" / "soft_carbon_half_cell.toml"
+    source = stored.read_text()
     key = _fake_fit(monkeypatch, value=2.5e-16)
     target = tmp_path / "my_sets"
     assert main(["calibrate", "soft_carbon_half_cell", "--write-to", str(target)]) == 0
     out = capsys.readouterr().out
     assert str(target) in out and "KION_SIM_PARAMETER_SETS" in out
-    written = (target / "materials" / "soft_carbon_900C.toml").read_text()
+    written = (target / "calibrations" / "soft_carbon_half_cell.toml").read_text()
     assert "value = 2.5e-16" in written and 'provenance = "fitted"' in written
-    # the sets in use before are untouched, and this process now reads the new value
-    assert (parameter_sets_dir() / "materials" / "soft_carbon_900C.toml").exists()
-    assert load_material("soft_carbon_900C").value(key) == 2.5e-16
+    # the sets in use before are untouched, and this process now simulates with the new value
+    assert cell_parameters("soft_carbon_half_cell").carbon.material.value(key) == 2.5e-16
     assert load_material("soft_carbon_900C").path.parent.parent == target.resolve()
     import os
 
@@ -209,7 +211,7 @@ def test_calibrate_write_to_puts_the_fit_in_the_chosen_folder_and_says_where(
     from kion_sim.cli import _forget_cached_parameters
 
     _forget_cached_parameters()
-    assert (parameter_sets_dir() / "materials" / "soft_carbon_900C.toml").read_text() == source
+    assert stored.read_text() == source
 
 
 def test_every_subcommand_spells_each_meaning_with_one_flag():

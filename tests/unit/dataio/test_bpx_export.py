@@ -87,5 +87,5 @@ def test_the_bpx_command_writes_a_valid_file_and_names_what_it_left_out(tmp_path
     from kion_sim.cli import main
 
     assert main(["bpx", "soft_carbon_half_cell", "--out", str(tmp_path / "c.json")]) == 0
-    assert "not carried: SEI growth" in capsys.readouterr().err
+    assert "not carried: the fade mechanism sei_site_blocking" in capsys.readouterr().err
     assert bpx.parse_bpx_file(str(tmp_path / "c.json")).header.model == "Partial"
