@@ -30,6 +30,25 @@ def test_fast_path_matches_brute_force_after_500_cycles(cell_name, current, dire
     assert actual <= fast.error_estimate_pct
 
 
+@pytest.mark.parametrize("mechanism, model, current, cycles", [
+    (None, "SPMe", 500, 150),  # the default mechanism with electrolyte transport
+    ("side_reaction_in_time", "SPM", 100, 150),  # film growth in time, not only under current
+    ("carbon_film_resistance", "SPM", 500, 150),  # fade that grows with the current
+])
+def test_fast_path_matches_brute_force_for_other_mechanisms_and_models(
+        mechanism, model, current, cycles):
+    cell = cell_parameters("soft_carbon_half_cell", mechanism)
+    exact = fade_run(cell, current, cycles, model, exact=True)
+    fast = fade_run(cell, current, cycles, model)
+    assert fast.simulated_cycles < cycles / 2
+    exact_retention = capacity_retention(exact.summary, 2, "charge")
+    fast_retention = capacity_retention(fast.summary, 2, "charge")
+    assert fast_retention.iloc[-1] == pytest.approx(exact_retention.iloc[-1],
+                                                    abs=TOLERANCE_POINTS)
+    actual = np.max(np.abs(fast_retention.to_numpy() - exact_retention.to_numpy()))
+    assert actual <= fast.error_estimate_pct
+
+
 def test_a_fade_run_needs_two_whole_cycles():
     from kion_sim.errors import InvalidInputError
 
