@@ -10,6 +10,8 @@ it (a single option string would put it on both, the K-metal counter electrode i
 
 from __future__ import annotations
 
+import warnings
+
 import pybamm
 
 from kion_sim.errors import UnknownNameError
@@ -50,9 +52,11 @@ def model_options(cell: CellParameters, degradation: bool = True) -> dict:
         options["working electrode"] = "positive"
     carbon_slot = 1 if cell.is_half_cell else 0
     trapping = cell.trapping and degradation  # without degradation: the ideal reversible cell
-    if trapping:  # trap sites: a second phase whose OCP depends on the current's sign
+    if trapping:  # trap sites: a second phase with a hysteretic OCP (Axen's one-state model:
+        # the branch switches smoothly with the sites' own current, not at once with the sign
+        # of the cell's, which would kick them by the whole 1.5 V window at each reversal)
         phases, ocp = ["1", "1"], ["single", "single"]
-        phases[carbon_slot], ocp[carbon_slot] = "2", ("single", "current sigmoid")
+        phases[carbon_slot], ocp[carbon_slot] = "2", ("single", "one-state hysteresis")
         options["particle phases"], options["open-circuit potential"] = tuple(phases), tuple(ocp)
     if not degradation:
         return options
@@ -81,7 +85,9 @@ def build_model(name: str, cell: CellParameters, degradation: bool = True) -> py
     'Single Particle Model'
     """
     model_class = _MODEL_CLASSES[_normalise(name)]
-    return model_class(model_options(cell, degradation))
+    with warnings.catch_warnings():  # PyBaMM 25.10 redefined the rate; our value uses the new one
+        warnings.filterwarnings("ignore", message="The definition of the hysteresis decay rate")
+        return model_class(model_options(cell, degradation))
 
 
 def parameter_values(cell: CellParameters, model: pybamm.BaseModel,

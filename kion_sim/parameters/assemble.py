@@ -245,7 +245,7 @@ def _mechanics_values(carbon: ElectrodeDesign, declared: dict[str, Quantity]) ->
 _TRAP_VOLUME_SHARE = 0.05
 _TRAP_DIFFUSIVITY_M2_S = 1e-14
 _TRAP_KEYS = ("trap capacity [mAh.g-1]", "trap filling potential [V]",
-              "trap release potential [V]", "trap site spread [V]")
+              "trap release potential [V]", "trap site spread [V]", "trap branch switching rate")
 
 
 def _trap_site_values(carbon: ElectrodeDesign, c_e_ref: float) -> dict:
@@ -285,6 +285,12 @@ def _trap_site_values(carbon: ElectrodeDesign, c_e_ref: float) -> dict:
         f"{prefix} electrode OCP [V]": functions.SiteOCP(
             0.5 * (material.value("trap filling potential [V]")
                    + material.value("trap release potential [V]")), spread),
+        # Pristine sites sit on their filling branch; "switching" is Axen's decay rate.
+        f"Secondary: Initial hysteresis state in {slot.lower()} electrode": -1.0,
+        f"{prefix} particle lithiation hysteresis decay rate":
+            material.value("trap branch switching rate"),
+        f"{prefix} particle delithiation hysteresis decay rate":
+            material.value("trap branch switching rate"),
     }
 
 
