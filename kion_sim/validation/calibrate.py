@@ -29,6 +29,7 @@ from kion_sim.parameters.mechanisms import (
     NO_MECHANISM,
     calibrations_dir,
     clear_mechanism_caches,
+    load_calibration,
     load_mechanism,
 )
 from kion_sim.validation.fitting import (
@@ -85,13 +86,19 @@ def calibration_plan(cell: str, mechanism: str | None = None,
 
 
 def calibrate(cell: str, model: str = "SPM", show_progress: bool = False,
-              exact: bool = False, mechanism: str | None = None) -> FitResult:
+              exact: bool = False, mechanism: str | None = None,
+              warm_start: bool = False) -> FitResult:
     """Fit ``cell`` under ``mechanism`` to its Table S1 rows (module docstring: what fits
-    what), from the estimates in the parameter files (a cold start)."""
+    what), from the estimates in the parameter files (a cold start) or, with ``warm_start``,
+    from the stored fit of the same mechanism (to refit with another model)."""
     mechanism = cell_mechanism(cell, mechanism)
     parameters, targets, _ = calibration_plan(cell, mechanism)
+    initial = None
+    if warm_start:
+        stored = load_calibration(cell, mechanism).values
+        initial = {key: q.value for values in stored.values() for key, q in values.items()}
     return fit(cell, parameters, targets, model=model, show_progress=show_progress, exact=exact,
-               mechanism=mechanism)
+               mechanism=mechanism, initial=initial)
 
 
 def write_fitted_values(result: FitResult, model: str, folder: Path | None = None) -> Path:
