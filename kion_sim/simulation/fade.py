@@ -38,6 +38,7 @@ from kion_sim.simulation.runner import (
 # Runs at least this long take the fast path by default (table-s1, fitting, sweeps).
 FAST_FADE_FROM_CYCLES = 10
 _MAX_GROWTH = 3.0  # a jump at most triples after a good one
+_FAST_STATES = ("hysteresis state", "secondary particle concentration")
 
 
 @dataclass
@@ -67,6 +68,19 @@ class _CycleStepper:
         self.mass_g = active_mass_g(cell, default_mass_basis(cell))
         self.kinds = [step.kind for step in self.protocol.steps]
         self.initial_K_mol: float | None = None
+        self._fast: np.ndarray | None = None
+
+    def fast_states(self) -> np.ndarray:
+        """Indices of states that settle within every cycle instead of drifting over many:
+        the trap sites' filling and their hysteresis branch. Extrapolating them only
+        pushes them past their bounds (trap sites fuller than full)."""
+        if self._fast is None:
+            model = next(iter(self.simulation.steps_to_built_models.values()))
+            self._fast = np.array([i for variable, slices in model.y_slices.items()
+                                   if any(word in variable.name for word in _FAST_STATES)
+                                   for piece in slices for i in range(piece.start, piece.stop)],
+                                  dtype=int)
+        return self._fast
 
     def __call__(self, state) -> tuple[object, list[tuple[str, float, float]]]:
         watcher = _RunWatcher(show_progress=False)
@@ -183,10 +197,12 @@ def _extrapolate(stepper, state, rows, ends, n, cycles, tolerance_pct) -> FadeRu
 def _jump(stepper, state, y_prev, y_now, jump):
     """Predictor-corrector jump of ``jump`` cycles; None if a landing state cannot be solved."""
     slope = y_now - y_prev
+    slope[stepper.fast_states()] = 0.0  # fast states settle within a cycle: do not drift them
     try:
         probe_1, probe_steps = stepper(_with_state(state, y_now + jump * slope))
         probe_2, _ = stepper(probe_1)
         landed_slope = np.array(probe_2.all_ys[0]).ravel() - np.array(probe_1.all_ys[0]).ravel()
+        landed_slope[stepper.fast_states()] = 0.0
         after_1, steps_1 = stepper(_with_state(state, y_now + jump * (slope + landed_slope) / 2))
         after_2, steps_2 = stepper(after_1)
     except SimulationError:

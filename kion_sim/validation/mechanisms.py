@@ -10,9 +10,9 @@ on those grounds alone, before its prediction of the withheld row was looked at:
   swelling, is what fades graphite there (ACS Nano 2022, parameter_sets/citations.bib);
 - a film resistance on the carbon or on the K metal fits 80 % after 100 cycles only with
   resistivities far above any measured SEI's (see ``kion-sim mechanisms``' fitted values);
-- Wang et al. saw the carbon's impedance grow after 100 cycles, but a resistive film alone
-  would make the 500 mA/g row fade five times faster per cycle, while the paper reports the
-  carbon still cycling 500 times at 500 mA/g.
+- its end states stay physical on every row (tests/integration/test_degradation_states.py).
+Wang et al. measured impedance before and after 100 cycles (their Fig. S8), but its numbers
+are not available here, so it cannot separate the candidates yet (issue 11's EIS could).
 """
 
 from __future__ import annotations
