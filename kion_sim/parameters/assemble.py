@@ -21,6 +21,7 @@ from kion_sim.parameters.catalog import (
     load_cell,
     load_material,
 )
+from kion_sim.parameters.geometry import ParticleGeometry, material_geometry
 from kion_sim.parameters.mechanisms import (
     NO_MECHANISM,
     SHARED_PREFIXES,
@@ -52,6 +53,7 @@ class ElectrodeDesign:
     initial_stoichiometry: float
     ocp: functions.TabulatedOCP
     active_fraction: float = 1.0
+    geometry: ParticleGeometry | None = None  # None: a sphere of the material's radius
 
     @property
     def ocp_range_V(self) -> tuple[float, float]:
@@ -122,7 +124,7 @@ def _electrode_design(role: str, slot: str, cell: Component, area_m2: float,
         thickness_m=thickness, max_concentration_mol_m3=_max_concentration(material),
         initial_stoichiometry=get("initial stoichiometry"),
         ocp=functions.TabulatedOCP.from_table(f"{material.name} OCP", material.table("ocp")),
-        active_fraction=active_fraction,
+        active_fraction=active_fraction, geometry=material_geometry(material),
     )
 
 
@@ -170,7 +172,7 @@ def _electrode_values(design: ElectrodeDesign, cell: Component, c_e_ref: float) 
             _value(cell, recipe, "Bruggeman coefficient"),
         f"{slot} electrode conductivity [S.m-1]":
             _value(cell, recipe, "electrode conductivity [S.m-1]"),
-        f"{slot} particle radius [m]": material.value("particle radius [m]"),
+        f"{slot} particle radius [m]": design.geometry.equivalent_sphere_radius_m,
         f"Maximum concentration in {lower} electrode [mol.m-3]":
             design.max_concentration_mol_m3,
         f"Initial concentration in {lower} electrode [mol.m-3]":
@@ -187,6 +189,10 @@ def _electrode_values(design: ElectrodeDesign, cell: Component, c_e_ref: float) 
         f"{slot} electrode charge transfer coefficient":
             material.value("charge transfer coefficient"),
     }
+    if design.geometry.shape != "sphere":  # the coordinate's limits (models/particle_geometry)
+        inner, outer = design.geometry.domain_m
+        values[f"{slot} particle inner radius [m]"] = inner
+        values[f"{slot} particle outer radius [m]"] = outer
     return values
 
 
@@ -271,7 +277,7 @@ def _trap_site_values(carbon: ElectrodeDesign, c_e_ref: float) -> dict:
         f"Secondary: Maximum concentration in {slot.lower()} electrode [mol.m-3]": c_max,
         f"Secondary: Initial concentration in {slot.lower()} electrode [mol.m-3]":
             carbon.initial_stoichiometry * c_max,
-        f"{prefix} particle radius [m]": material.value("particle radius [m]"),
+        f"{prefix} particle radius [m]": carbon.geometry.equivalent_sphere_radius_m,
         f"{prefix} particle diffusivity [m2.s-1]": _TRAP_DIFFUSIVITY_M2_S,
         f"{prefix} electrode exchange-current density [A.m-2]":
             functions.ButlerVolmerExchangeCurrent(
