@@ -95,9 +95,7 @@ class GeometricParticlesMixin:
     """
 
     def __init__(self, options=None, particle_geometries=None, build=True):
-        self.particle_geometries = {domain: geometry for domain, geometry
-                                    in (particle_geometries or {}).items()
-                                    if geometry.shape != "sphere"}
+        self.particle_geometries = dict(particle_geometries or {})  # a sphere: PyBaMM's own
         options = dict(options or {})
         base = self._pybamm_base
         if base is pybamm.lithium_ion.SPM:  # PyBaMM sets this only for SPM itself
