@@ -15,8 +15,8 @@ import warnings
 import pybamm
 
 from kion_sim.errors import UnknownNameError
-from kion_sim.parameters.assemble import CellParameters
 from kion_sim.models.particle_geometry import GEOMETRIC_MODELS
+from kion_sim.parameters.assemble import CellParameters
 from kion_sim.parameters.mechanisms import DECLARABLE
 
 MODEL_NAMES = ("SPM", "SPMe", "DFN")

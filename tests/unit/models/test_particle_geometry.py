@@ -13,7 +13,7 @@ import numpy as np
 import pybamm
 import pytest
 from scipy.optimize import brentq
-from scipy.special import j0, j1
+from scipy.special import j1
 
 from kion_sim.errors import ParameterSetError
 from kion_sim.models.builder import build_model, parameter_values
