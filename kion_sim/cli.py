@@ -179,7 +179,8 @@ def _command_morphology(args) -> int:
                                         f"same mass, same material")
         files.figure(figure, "morphology_rate_capability.png")
     if args.json:
-        print(json.dumps(kept.to_dict(orient="records"), indent=2))
+        records = kept.astype(object).where(kept.notna(), None).to_dict(orient="records")
+        print(json.dumps(records, indent=2))
         return 0
     print(format_table(kept.drop(columns=["geometry"]).round(1)))
     print(f"wrote 3 files to {args.out}; user geometries are marked 'no data'")

@@ -181,3 +181,24 @@ def test_impossible_geometries_are_named():
         ParticleGeometry("cube", 1e-6)
     with pytest.raises(ParameterSetError, match="no electrode"):
         build_cell_parameters(CELL, particle_geometry={"anode": ParticleGeometry("slab", 1e-6)})
+
+
+def test_user_geometries_parse_and_are_marked_as_having_no_data():
+    from kion_sim.errors import InvalidInputError
+    from kion_sim.simulation.morphology import parse_geometry
+
+    rod = parse_geometry("1000 C rods=hollow cylinder:outer=1.5,inner=0.8,core=open")
+    assert rod.no_data and "no data" in rod.label
+    assert rod.geometry == ParticleGeometry("hollow cylinder", 1.5e-6, 0.8e-6, open_core=True)
+    with pytest.raises(InvalidInputError, match="SHAPE one of"):
+        parse_geometry("x=slab:radius=1")
+
+
+def test_a_thinner_wall_keeps_more_capacity_at_2_a_per_g():
+    from kion_sim.simulation.morphology import Morphology, morphology_study
+
+    walls = [Morphology(f"wall {w}", ParticleGeometry("hollow cylinder", 1e-6, 1e-6 - w, True))
+             for w in (0.2e-6, 0.8e-6)]
+    table = morphology_study(morphologies=walls, currents_mA_g=(2000.0,))
+    thin, thick = table["charge_capacity_mAh_g"]
+    assert thin > thick
