@@ -154,6 +154,39 @@ def _command_rate(args) -> int:
     return 0
 
 
+def _command_morphology(args) -> int:
+    import json
+
+    from kion_sim.output import check_writable_folder, staged_files
+    from kion_sim.plotting.morphology import plot_morphology
+    from kion_sim.simulation.morphology import (
+        capacity_kept,
+        morphology_study,
+        parse_geometry,
+        standard_morphologies,
+    )
+
+    morphologies = standard_morphologies(args.cell) if not args.only_user else []
+    morphologies += [parse_geometry(text) for text in args.geometry]
+    check_writable_folder(args.out)
+    table = morphology_study(args.cell, morphologies, tuple(args.currents), model=args.model,
+                             show_progress=not args.json)
+    kept = capacity_kept(table)
+    with staged_files(args.out) as files:
+        files.table(table, "morphology_rate_capability.csv")
+        files.table(kept, "morphology_capacity_kept.csv")
+        figure = plot_morphology(table, f"{cell_parameters(args.cell).label} ({args.model}): "
+                                        f"same mass, same material")
+        files.figure(figure, "morphology_rate_capability.png")
+    if args.json:
+        records = kept.astype(object).where(kept.notna(), None).to_dict(orient="records")
+        print(json.dumps(records, indent=2))
+        return 0
+    print(format_table(kept.drop(columns=["geometry"]).round(1)))
+    print(f"wrote 3 files to {args.out}; user geometries are marked 'no data'")
+    return 0
+
+
 def _command_table_s1(args) -> int:
     import json
 
@@ -431,6 +464,23 @@ def build_parser() -> argparse.ArgumentParser:
                       help="comma-separated mA/g (default 50,100,200,500,1000,2000)")
     _add_cycles(rate, 2, "cycles per current, the last reported")
 
+    morphology = commands.add_parser(
+        "morphology", help="rate capability of the carbon as rods, hollow rods, spheres")
+    _add_cell(morphology)
+    _add_model(morphology, "SPM")
+    _add_out(morphology, "kion_sim_output/morphology")
+    morphology.add_argument("--currents", type=_parse_currents,
+                            default=[50, 100, 200, 500, 1000, 2000, 5000],
+                            help="comma-separated mA/g (default 50,...,5000)")
+    morphology.add_argument("--geometry", action="append", default=[],
+                            help="add a user geometry with no data behind it, e.g. "
+                                 "'1000 C rods=hollow cylinder:outer=1.5,inner=0.8,core=open' "
+                                 "(sizes in um; repeatable)")
+    morphology.add_argument("--only-user", action="store_true",
+                            help="study only the --geometry entries")
+    morphology.add_argument("--json", action="store_true",
+                            help="print the capacity kept per morphology as JSON")
+
     table = commands.add_parser("table-s1", help="Table S1: reported vs simulated (main job)")
     _add_model(table, "SPM")
     table.add_argument("--json", action="store_true", help="print a JSON list instead")
@@ -511,7 +561,7 @@ def main(argv: list[str] | None = None) -> int:
                 "simulate": _command_simulate, "rate": _command_rate,
                 "table-s1": _command_table_s1, "calibrate": _command_calibrate,
                 "full-cell": _command_full_cell, "sweep": _command_sweep,
-                "mechanisms": _command_mechanisms,
+                "mechanisms": _command_mechanisms, "morphology": _command_morphology,
                 "compare": _command_compare, "bpx": _command_bpx}
     try:
         return handlers[args.command](args) or 0

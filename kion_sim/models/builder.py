@@ -15,6 +15,7 @@ import warnings
 import pybamm
 
 from kion_sim.errors import UnknownNameError
+from kion_sim.models.particle_geometry import GEOMETRIC_MODELS
 from kion_sim.parameters.assemble import CellParameters
 from kion_sim.parameters.mechanisms import DECLARABLE
 
@@ -85,9 +86,20 @@ def build_model(name: str, cell: CellParameters, degradation: bool = True) -> py
     'Single Particle Model'
     """
     model_class = _MODEL_CLASSES[_normalise(name)]
+    shaped = particle_geometries(cell)
     with warnings.catch_warnings():  # PyBaMM 25.10 redefined the rate; our value uses the new one
         warnings.filterwarnings("ignore", message="The definition of the hysteresis decay rate")
-        return model_class(model_options(cell, degradation))
+        if not shaped:  # spheres: PyBaMM's own particle model
+            return model_class(model_options(cell, degradation))
+        return GEOMETRIC_MODELS[model_class](model_options(cell, degradation),
+                                             particle_geometries=shaped)
+
+
+def particle_geometries(cell: CellParameters) -> dict:
+    """PyBaMM domain (``"negative"``/``"positive"``) -> geometry of each electrode whose
+    material declares non-spherical particles (``[geometry]`` in its file)."""
+    return {design.slot.lower(): design.geometry for design in cell.electrodes.values()
+            if design.geometry is not None and design.geometry.shape != "sphere"}
 
 
 def parameter_values(cell: CellParameters, model: pybamm.BaseModel,

@@ -21,6 +21,7 @@ from kion_sim.parameters.catalog import (
     load_cell,
     load_material,
 )
+from kion_sim.parameters.geometry import ParticleGeometry, material_geometry, with_geometry
 from kion_sim.parameters.mechanisms import (
     NO_MECHANISM,
     SHARED_PREFIXES,
@@ -52,6 +53,7 @@ class ElectrodeDesign:
     initial_stoichiometry: float
     ocp: functions.TabulatedOCP
     active_fraction: float = 1.0
+    geometry: ParticleGeometry | None = None  # None: a sphere of the material's radius
 
     @property
     def ocp_range_V(self) -> tuple[float, float]:
@@ -110,9 +112,13 @@ def with_values(component: Component, values: dict[str, float], provenance: str,
 
 
 def _electrode_design(role: str, slot: str, cell: Component, area_m2: float,
-                      overrides: dict[str, dict[str, float]]) -> ElectrodeDesign:
+                      overrides: dict[str, dict[str, float]],
+                      geometry: ParticleGeometry | None = None) -> ElectrodeDesign:
     recipe = cell.electrode(role)
     material = _overridden(load_material(cell.references[role]), overrides)
+    if geometry is not None:
+        material = with_geometry(material, geometry, "estimate",
+                                 "particle geometry set by the user (no data behind it)")
     get = lambda key: _value(cell, recipe, key)  # noqa: E731
     loading_g_m2 = _positive(cell, role, "active mass loading [mg.cm-2]", get) * 10.0
     active_fraction = _positive(cell, role, "active material volume fraction", get)
@@ -122,7 +128,7 @@ def _electrode_design(role: str, slot: str, cell: Component, area_m2: float,
         thickness_m=thickness, max_concentration_mol_m3=_max_concentration(material),
         initial_stoichiometry=get("initial stoichiometry"),
         ocp=functions.TabulatedOCP.from_table(f"{material.name} OCP", material.table("ocp")),
-        active_fraction=active_fraction,
+        active_fraction=active_fraction, geometry=material_geometry(material),
     )
 
 
@@ -170,7 +176,7 @@ def _electrode_values(design: ElectrodeDesign, cell: Component, c_e_ref: float) 
             _value(cell, recipe, "Bruggeman coefficient"),
         f"{slot} electrode conductivity [S.m-1]":
             _value(cell, recipe, "electrode conductivity [S.m-1]"),
-        f"{slot} particle radius [m]": material.value("particle radius [m]"),
+        f"{slot} particle radius [m]": design.geometry.equivalent_sphere_radius_m,
         f"Maximum concentration in {lower} electrode [mol.m-3]":
             design.max_concentration_mol_m3,
         f"Initial concentration in {lower} electrode [mol.m-3]":
@@ -187,6 +193,10 @@ def _electrode_values(design: ElectrodeDesign, cell: Component, c_e_ref: float) 
         f"{slot} electrode charge transfer coefficient":
             material.value("charge transfer coefficient"),
     }
+    if design.geometry.shape != "sphere":  # the coordinate's limits (models/particle_geometry)
+        inner, outer = design.geometry.domain_m
+        values[f"{slot} particle inner radius [m]"] = inner
+        values[f"{slot} particle outer radius [m]"] = outer
     return values
 
 
@@ -271,7 +281,7 @@ def _trap_site_values(carbon: ElectrodeDesign, c_e_ref: float) -> dict:
         f"Secondary: Maximum concentration in {slot.lower()} electrode [mol.m-3]": c_max,
         f"Secondary: Initial concentration in {slot.lower()} electrode [mol.m-3]":
             carbon.initial_stoichiometry * c_max,
-        f"{prefix} particle radius [m]": material.value("particle radius [m]"),
+        f"{prefix} particle radius [m]": carbon.geometry.equivalent_sphere_radius_m,
         f"{prefix} particle diffusivity [m2.s-1]": _TRAP_DIFFUSIVITY_M2_S,
         f"{prefix} electrode exchange-current density [A.m-2]":
             functions.ButlerVolmerExchangeCurrent(
@@ -392,7 +402,9 @@ def _overridden(component: Component, overrides: dict[str, dict[str, Quantity]])
 def build_cell_parameters(name: str,
                           material_overrides: dict[str, dict[str, float]] | None = None,
                           electrode_overrides: dict[str, dict[str, float]] | None = None,
-                          mechanism: str | None = None) -> CellParameters:
+                          mechanism: str | None = None,
+                          particle_geometry: dict[str, ParticleGeometry] | None = None,
+                          ) -> CellParameters:
     """Like :func:`cell_parameters`, with some material or electrode values replaced.
 
     ``material_overrides`` maps a material name to ``{value key: new value}``, e.g.
@@ -401,6 +413,9 @@ def build_cell_parameters(name: str,
     ``{"cathode": {"active mass loading [mg.cm-2]": 4.0}}``. ``mechanism`` names the fade
     mechanism (``kion-sim mechanisms``; default: the one the cell file declares); its stored
     calibration for this cell, if any, replaces the estimates it was fitted from.
+    ``particle_geometry`` maps an electrode role to a
+    :class:`~kion_sim.parameters.geometry.ParticleGeometry` that replaces its material's
+    declared one (a morphology study, or a variant with no data behind it).
     """
     cell = _with_electrode_values(load_cell(name), electrode_overrides or {})
     mechanism = load_mechanism(mechanism or cell.degradation.get("mechanism", NO_MECHANISM))
@@ -414,7 +429,12 @@ def build_cell_parameters(name: str,
     area_m2 = cell.value("electrode area [cm2]") * 1e-4
     if not area_m2 > 0:
         raise ParameterSetError(f"{cell.path}: electrode area must be positive, got {area_m2}")
-    designs = {role: _electrode_design(role, slot, cell, area_m2, overrides)
+    shapes = particle_geometry or {}
+    unknown = set(shapes) - set(_SLOTS[cell.kind])
+    if unknown:
+        raise ParameterSetError(f"{cell.name} has no electrode {sorted(unknown)}; it has: "
+                                f"{', '.join(_SLOTS[cell.kind])}")
+    designs = {role: _electrode_design(role, slot, cell, area_m2, overrides, shapes.get(role))
                for role, slot in _SLOTS[cell.kind].items()}
     electrolyte = load_material(cell.references["electrolyte"])
     c_e_ref = electrolyte.value("salt concentration [mol.m-3]")

@@ -104,6 +104,7 @@ class Component:
     protocol: dict[str, str] = field(default_factory=dict)
     path: Path | None = None
     degradation: dict = field(default_factory=dict)  # a cell's declared mechanism, trapping
+    geometry: dict = field(default_factory=dict)  # a material's particle shape (geometry.py)
 
     def value(self, key: str) -> float:
         try:
@@ -228,7 +229,8 @@ def _read_component(path: Path) -> Component:
     protocol = {k: str(v) for k, v in _section(path, document, "protocol").items()}
     return Component(header["name"], header["kind"], header["label"], quantities, tables,
                      references, electrodes, tuple(citations), protocol, path,
-                     _degradation(path, _section(path, document, "degradation")))
+                     _degradation(path, _section(path, document, "degradation")),
+                     _geometry(path, _section(path, document, "geometry")))
 
 
 _DEGRADATION_KEYS = {"mechanism": str, "trapping": bool, "calibrated in": str}
@@ -243,6 +245,22 @@ def _degradation(path: Path, section: dict) -> dict:
         if not isinstance(value, _DEGRADATION_KEYS[key]):
             raise ParameterSetError(f"{path}: [degradation] {key} must be "
                                     f"{_DEGRADATION_KEYS[key].__name__}, got {value!r}")
+    return dict(section)
+
+
+_GEOMETRY_KEYS = {"shape": str, "core": str, "source": str}
+
+
+def _geometry(path: Path, section: dict) -> dict:
+    """A material's ``[geometry]``: particle shape, core of a hollow rod, where it came from."""
+    for key, value in section.items():
+        if key not in _GEOMETRY_KEYS:
+            raise ParameterSetError(f"{path}: [geometry] has {key!r}; valid: "
+                                    f"{', '.join(_GEOMETRY_KEYS)}")
+        if not isinstance(value, _GEOMETRY_KEYS[key]):
+            raise ParameterSetError(f"{path}: [geometry] {key} must be text, got {value!r}")
+    if section and "shape" not in section:
+        raise ParameterSetError(f"{path}: [geometry] must name its shape")
     return dict(section)
 
 

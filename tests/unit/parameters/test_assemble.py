@@ -69,7 +69,11 @@ def test_recipe_values_land_in_their_slot(electrode):
                             ("Bruggeman coefficient", "Bruggeman coefficient (electrolyte)"),
                             ("electrode conductivity [S.m-1]", "conductivity [S.m-1]")]:
         assert cell.values[f"{slot} electrode {pybamm_key}"] == files[key]
-    assert cell.values[f"{slot} particle radius [m]"] == files["particle radius [m]"]
+    if "particle radius [m]" in files:  # a sphere
+        assert cell.values[f"{slot} particle radius [m]"] == files["particle radius [m]"]
+    else:  # an open hollow rod: R = 3 / (A/V) with A/V = 2 / (R_out - R_in)
+        wall = files["particle outer radius [m]"] - files["particle inner radius [m]"]
+        assert cell.values[f"{slot} particle radius [m]"] == pytest.approx(1.5 * wall)
 
 
 def test_the_ocp_function_is_the_linear_interpolant_of_the_csv(electrode, sets):
