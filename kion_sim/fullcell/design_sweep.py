@@ -12,7 +12,8 @@ from kion_sim.fullcell.balancing import balance, full_cell_design
 from kion_sim.fullcell.predict import predict_full_cell
 
 
-def design_sweep(cathode_excess_pct=(-30, -15, 0, 15, 30), prepotassiation_mAh_g=(0, 40, 80),
+def design_sweep(cathode_excess_pct=(-30, -15, 0, 15, 30),
+                 prepotassiation_mAh_g=(0, 60, 120, 180),
                  anode_loading_mg_cm2=(1.0,), fade_cycles: int = 100, model: str = "SPM",
                  show_progress: bool = True) -> pd.DataFrame:
     """One row per design: N/P, thicknesses, capacity, energy and retention (or its error)."""

@@ -139,6 +139,11 @@ def not_carried(cell: CellParameters) -> list[str]:
     if cell.mechanism.name != "none":
         missing.append(f"the fade mechanism {cell.mechanism.name} ({cell.mechanism.label}): "
                        f"BPX has no degradation mechanisms")
+    for role, design in cell.electrodes.items():
+        if design.geometry is not None and design.geometry.shape != "sphere":
+            missing.append(f"the {role}'s particle shape ({design.geometry.describe()}): BPX "
+                           f"has spheres only; the file holds the sphere with the same surface "
+                           f"per volume")
     if cell.trapping:
         missing.append("the carbon's K-trapping sites (a second particle phase): BPX has one "
                        "phase per electrode")
