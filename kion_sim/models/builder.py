@@ -75,8 +75,12 @@ def model_options(cell: CellParameters, degradation: bool = True) -> dict:
     return options
 
 
-def build_model(name: str, cell: CellParameters, degradation: bool = True) -> pybamm.BaseModel:
+def build_model(name: str, cell: CellParameters, degradation: bool = True,
+                extra_options: dict | None = None) -> pybamm.BaseModel:
     """A fresh PyBaMM model ``name`` (SPM, SPMe or DFN) set up for ``cell``.
+
+    ``extra_options`` are cell-wide PyBaMM options added on top (e.g. ``{"surface form":
+    "differential"}`` for impedance).
 
     Examples
     --------
@@ -87,7 +91,7 @@ def build_model(name: str, cell: CellParameters, degradation: bool = True) -> py
     model_class = _MODEL_CLASSES[_normalise(name)]
     with warnings.catch_warnings():  # PyBaMM 25.10 redefined the rate; our value uses the new one
         warnings.filterwarnings("ignore", message="The definition of the hysteresis decay rate")
-        return model_class(model_options(cell, degradation))
+        return model_class({**model_options(cell, degradation), **(extra_options or {})})
 
 
 def parameter_values(cell: CellParameters, model: pybamm.BaseModel,
