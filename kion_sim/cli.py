@@ -393,6 +393,10 @@ def _command_eis(args) -> int:
     if args.cell not in cell_names():
         raise UnknownNameError("cell", args.cell, cell_names())
     state = {"soc": args.soc, "voltage_V": args.voltage}
+    if args.after_cycles is None:  # the paper's Fig. S8: fresh vs after 100 cycles
+        args.after_cycles = 0 if args.cell == "full_cell" else 100
+    if args.after_cycles == 1:
+        raise InvalidInputError("--after-cycles must be 0 (fresh only) or 2 or more")
     spectra = [("fresh", impedance(args.cell, model=args.model, **state))]
     if args.after_cycles:
         print(f"fade run: {args.after_cycles} cycles at {args.current:g} mA/g ...",
@@ -550,9 +554,11 @@ def build_parser() -> argparse.ArgumentParser:
     state.add_argument("--soc", type=_number, help="state of charge 0-1 (0 at the lower "
                        "cut-off, 1 at the upper; default 0.5)")
     state.add_argument("--voltage", type=_number, help="rest (open-circuit) voltage [V]")
-    eis.add_argument("--after-cycles", type=_whole_number(2), default=None,
-                     help="also the spectrum after N cycles of the cell's standard cycle "
-                          "(Table S1 protocol, fast fade path), at the same voltage")
+    eis.add_argument("--after-cycles", type=_whole_number(0), default=None,
+                     help="also the spectrum after N >= 2 cycles of the cell's standard cycle "
+                          "(Table S1 protocol, fast fade path), at the same voltage; 0 for "
+                          "the fresh cell only (default: 100 for half cells, 0 for the full "
+                          "cell)")
     eis.add_argument("--current", type=_positive_number, default=100.0,
                      help="mA/g of the fade run (default 100)")
     eis.add_argument("--arcs", type=int, choices=(1, 2), default=2,

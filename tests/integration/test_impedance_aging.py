@@ -26,7 +26,7 @@ def test_film_mechanism_grows_the_carbon_resistance_only():
     aged = kion_sim.impedance(cell, FREQUENCIES, model="SPM", voltage_V=fresh.voltage_V,
                               after_cycles=3)
     # the working electrode's resistance below its arcs (0.1 Hz) grows with the film
-    assert aged.parts["working"][-1].real > 1.05 * fresh.parts["working"][-1].real
+    assert aged.parts["working"][-1].real > 1.3 * fresh.parts["working"][-1].real
     # the film is declared on the carbon only: the K metal's part is unchanged
     assert np.allclose(aged.parts["counter"], fresh.parts["counter"], rtol=1e-3)
 
