@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from kion_sim.errors import DataFileError, InvalidInputError
+from kion_sim.errors import DataFileError, InvalidInputError, KionSimError
 
 # circuit string (impedance.py syntax) -> names of its parameters, in order
 _CIRCUITS = {
@@ -52,8 +52,11 @@ def fit_equivalent_circuit(frequency_Hz, impedance_ohm, arcs: int = 2, element: 
     >>> round(table.set_index("parameter").loc["R_ct", "value"], 2)
     10.0
     """
-    from impedance.models.circuits import CustomCircuit
-
+    try:
+        from impedance.models.circuits import CustomCircuit
+    except ImportError:
+        raise KionSimError("equivalent-circuit fits need the 'impedance' package: "
+                           "pip install 'kion_sim[eis]'") from None
     if (arcs, element) not in _CIRCUITS:
         raise InvalidInputError(f"arcs must be 1 or 2 and element 'C' or 'CPE', got "
                                 f"arcs={arcs!r}, element={element!r}")
