@@ -25,11 +25,19 @@ from kion_sim.errors import (
 from kion_sim.models import MODEL_NAMES
 from kion_sim.parameters import cell_names, cell_parameters, material_names, provenance_table
 from kion_sim.protocols import galvanostatic_cycles, parse_protocol
-from kion_sim.simulation import SimulationResult, fade_run, rate_capability, simulate
+from kion_sim.simulation import (
+    ImpedanceSpectrum,
+    SimulationResult,
+    fade_run,
+    impedance,
+    rate_capability,
+    simulate,
+)
 
 __version__ = "0.1.0"
 __all__ = [
     "MODEL_NAMES",
+    "ImpedanceSpectrum",
     "InvalidInputError",
     "KionSimError",
     "OutputError",
@@ -44,6 +52,7 @@ __all__ = [
     "cycle_summary",
     "fade_run",
     "galvanostatic_cycles",
+    "impedance",
     "material_names",
     "parse_protocol",
     "provenance_table",

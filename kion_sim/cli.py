@@ -7,7 +7,7 @@ import math
 import os
 import sys
 
-from kion_sim.errors import InvalidInputError, KionSimError, SimulationError
+from kion_sim.errors import InvalidInputError, KionSimError, SimulationError, UnknownNameError
 from kion_sim.models import MODEL_NAMES
 from kion_sim.parameters import (
     cell_names,
@@ -411,6 +411,55 @@ def _stage_sweep_tables(files, table, spec, file_format: str) -> list:
     return written
 
 
+def _command_eis(args) -> int:
+    from kion_sim.analysis.equivalent_circuit import fit_equivalent_circuit, read_spectrum
+    from kion_sim.output import check_writable_folder, staged_files
+    from kion_sim.plotting.impedance import plot_bode, plot_nyquist
+    from kion_sim.simulation.impedance import impedance
+
+    check_writable_folder(args.out)
+    if args.fit_csv:  # a measured spectrum: fit it, nothing simulated
+        frequency, z = read_spectrum(args.fit_csv)
+        fit = fit_equivalent_circuit(frequency, z, arcs=args.arcs)
+        print(format_table(fit))
+        return 0
+    if args.cell not in cell_names():
+        raise UnknownNameError("cell", args.cell, cell_names())
+    state = {"soc": args.soc, "voltage_V": args.voltage}
+    if args.after_cycles is None:  # the paper's Fig. S8: fresh vs after 100 cycles
+        args.after_cycles = 0 if args.cell == "full_cell" else 100
+    if args.after_cycles == 1:
+        raise InvalidInputError("--after-cycles must be 0 (fresh only) or 2 or more")
+    spectra = [("fresh", impedance(args.cell, model=args.model, **state))]
+    if args.after_cycles:
+        print(f"fade run: {args.after_cycles} cycles at {args.current:g} mA/g ...",
+              file=sys.stderr)
+        spectra.append((f"after {args.after_cycles} cycles", impedance(
+            args.cell, model=args.model, after_cycles=args.after_cycles,
+            current_density_mA_g=args.current, voltage_V=spectra[0][1].voltage_V)))
+    title = f"{spectra[0][1].label} at {spectra[0][1].voltage_V:.3f} V ({args.model})"
+    tables = [spectrum.table() for _, spectrum in spectra]
+    fits = []
+    for label, spectrum in spectra:
+        fit = fit_equivalent_circuit(spectrum.frequency_Hz, spectrum.impedance_ohm, args.arcs)
+        fits.append(fit.assign(spectrum=label))
+        print(f"{label}: equivalent circuit {fit.attrs['circuit']}")
+        print(format_table(fit))
+    with staged_files(args.out) as files:
+        paths = [files.table(pd_concat(tables), "impedance.csv"),
+                 files.table(pd_concat(fits), "equivalent_circuit.csv"),
+                 files.figure(plot_nyquist(spectra, title), "nyquist.png"),
+                 files.figure(plot_bode(spectra, title), "bode.png")]
+    print(f"wrote {len(paths)} files to {paths[0].parent}")
+    return 0
+
+
+def pd_concat(tables):
+    import pandas as pd
+
+    return pd.concat(tables, ignore_index=True)
+
+
 # One flag per meaning, defined once: every subcommand that has the meaning uses these.
 def _add_model(sub, default: str) -> None:
     sub.add_argument("--model", type=_model_name, default=default,
@@ -548,6 +597,25 @@ def build_parser() -> argparse.ArgumentParser:
     compare.add_argument("--data-format", help="override the format the suffix implies")
     _add_model(compare, "SPM")
     _add_out(compare, "kion_sim_output/compare")
+    eis = commands.add_parser("eis", help="impedance spectra (Nyquist, Bode, CSV, circuit fit)")
+    eis.add_argument("cell", nargs="?", default=DEFAULT_CELL,
+                     help=f"the cell (see 'kion-sim list'; default {DEFAULT_CELL})")
+    state = eis.add_mutually_exclusive_group()
+    state.add_argument("--soc", type=_number, help="state of charge 0-1 (0 at the lower "
+                       "cut-off, 1 at the upper; default 0.5)")
+    state.add_argument("--voltage", type=_number, help="rest (open-circuit) voltage [V]")
+    eis.add_argument("--after-cycles", type=_whole_number(0), default=None,
+                     help="also the spectrum after N >= 2 cycles of the cell's standard cycle "
+                          "(Table S1 protocol, fast fade path), at the same voltage; 0 for "
+                          "the fresh cell only (default: 100 for half cells, 0 for the full "
+                          "cell)")
+    eis.add_argument("--current", type=_positive_number, default=100.0,
+                     help="mA/g of the fade run (default 100)")
+    eis.add_argument("--arcs", type=int, choices=(1, 2), default=2,
+                     help="RC arcs of the fitted circuit (default 2: SEI and charge transfer)")
+    eis.add_argument("--fit-csv", help="fit this measured spectrum (CSV) instead of simulating")
+    _add_model(eis, "SPMe")
+    _add_out(eis, "kion_sim_output/eis")
     return parser
 
 
@@ -562,7 +630,7 @@ def main(argv: list[str] | None = None) -> int:
                 "table-s1": _command_table_s1, "calibrate": _command_calibrate,
                 "full-cell": _command_full_cell, "sweep": _command_sweep,
                 "mechanisms": _command_mechanisms, "morphology": _command_morphology,
-                "compare": _command_compare, "bpx": _command_bpx}
+                "compare": _command_compare, "bpx": _command_bpx, "eis": _command_eis}
     try:
         return handlers[args.command](args) or 0
     except KionSimError as error:

@@ -76,8 +76,12 @@ def model_options(cell: CellParameters, degradation: bool = True) -> dict:
     return options
 
 
-def build_model(name: str, cell: CellParameters, degradation: bool = True) -> pybamm.BaseModel:
+def build_model(name: str, cell: CellParameters, degradation: bool = True,
+                extra_options: dict | None = None) -> pybamm.BaseModel:
     """A fresh PyBaMM model ``name`` (SPM, SPMe or DFN) set up for ``cell``.
+
+    ``extra_options`` are cell-wide PyBaMM options added on top (e.g. ``{"surface form":
+    "differential"}`` for impedance).
 
     Examples
     --------
@@ -87,12 +91,12 @@ def build_model(name: str, cell: CellParameters, degradation: bool = True) -> py
     """
     model_class = _MODEL_CLASSES[_normalise(name)]
     shaped = particle_geometries(cell)
+    options = {**model_options(cell, degradation), **(extra_options or {})}
     with warnings.catch_warnings():  # PyBaMM 25.10 redefined the rate; our value uses the new one
         warnings.filterwarnings("ignore", message="The definition of the hysteresis decay rate")
         if not shaped:  # spheres: PyBaMM's own particle model
-            return model_class(model_options(cell, degradation))
-        return GEOMETRIC_MODELS[model_class](model_options(cell, degradation),
-                                             particle_geometries=shaped)
+            return model_class(options)
+        return GEOMETRIC_MODELS[model_class](options, particle_geometries=shaped)
 
 
 def particle_geometries(cell: CellParameters) -> dict:

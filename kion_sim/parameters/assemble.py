@@ -197,6 +197,9 @@ def _electrode_values(design: ElectrodeDesign, cell: Component, c_e_ref: float) 
         inner, outer = design.geometry.domain_m
         values[f"{slot} particle inner radius [m]"] = inner
         values[f"{slot} particle outer radius [m]"] = outer
+    if "double-layer capacitance [F.m-2]" in material.quantities:  # read only by EIS models
+        values[f"{slot} electrode double-layer capacity [F.m-2]"] = material.value(
+            "double-layer capacitance [F.m-2]")
     return values
 
 
@@ -324,7 +327,7 @@ def _electrolyte_values(electrolyte: Component) -> dict:
 
 def _metal_counter_values(metal: Component, c_e_ref: float) -> dict:
     """K metal in PyBaMM's lithium-metal slot (the names say lithium; the values are K's)."""
-    return {
+    values = {
         "Exchange-current density for lithium metal electrode [A.m-2]":
             functions.MetalExchangeCurrent(
                 metal.value("exchange-current density [A.m-2]"), c_e_ref,
@@ -337,6 +340,10 @@ def _metal_counter_values(metal: Component, c_e_ref: float) -> dict:
         "Negative electrode charge transfer coefficient":
             metal.value("charge transfer coefficient"),
     }
+    if "double-layer capacitance [F.m-2]" in metal.quantities:  # read only by EIS models
+        values["Negative electrode double-layer capacity [F.m-2]"] = metal.value(
+            "double-layer capacitance [F.m-2]")
+    return values
 
 
 def _cell_values(cell: Component, area_m2: float, nominal_capacity_Ah: float) -> dict:

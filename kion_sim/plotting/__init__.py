@@ -11,12 +11,15 @@ from kion_sim.plotting.figures import (
     plot_voltage_curves,
     save_figure,
 )
+from kion_sim.plotting.impedance import plot_bode, plot_nyquist
 
 __all__ = [
+    "plot_bode",
     "plot_cycle_performance",
     "plot_fade_curves",
     "plot_heatmap",
     "plot_labelled_curves",
+    "plot_nyquist",
     "plot_overpotentials",
     "plot_rate_capability",
     "plot_sweep",

@@ -1,6 +1,7 @@
 """Runs a cell under a protocol: the only layer that solves."""
 
 from kion_sim.simulation.fade import FadeRun, fade_run
+from kion_sim.simulation.impedance import ImpedanceSpectrum, impedance
 from kion_sim.simulation.overpotentials import overpotential_breakdown
 from kion_sim.simulation.rate import rate_capability
 from kion_sim.simulation.result import SimulationResult
@@ -9,9 +10,11 @@ from kion_sim.simulation.states import degradation_states
 
 __all__ = [
     "FadeRun",
+    "ImpedanceSpectrum",
     "SimulationResult",
     "degradation_states",
     "fade_run",
+    "impedance",
     "overpotential_breakdown",
     "rate_capability",
     "simulate",
