@@ -65,8 +65,12 @@ class ButlerVolmerExchangeCurrent:
 
     def __call__(self, c_e, c_s_surf, c_s_max, T):
         filling = c_s_surf / c_s_max
-        return (self.reference_A_m2 * (c_e / self.reference_electrolyte_mol_m3) ** 0.5
-                * (filling * (1 - filling)) ** 0.5 / 0.5
+        # A Newton iterate can step a nearly full (or empty) particle just past its bound; the
+        # floor keeps the square root real there without changing any physical value.
+        occupancy = pybamm.maximum(filling * (1 - filling), 1e-12)
+        return (self.reference_A_m2 * (pybamm.maximum(c_e, 1e-6)
+                                       / self.reference_electrolyte_mol_m3) ** 0.5
+                * occupancy ** 0.5 / 0.5
                 * arrhenius(self.activation_energy_J_mol, T))
 
 
