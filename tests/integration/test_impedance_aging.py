@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 import kion_sim
-from kion_sim.parameters import cell_parameters
+from kion_sim.parameters import build_cell_parameters, cell_parameters
 
 FREQUENCIES = np.logspace(5, -1, 25)
 
@@ -21,7 +21,10 @@ def test_no_degradation_means_the_aged_spectrum_is_the_fresh_one():
 
 
 def test_film_mechanism_grows_the_carbon_resistance_only():
-    cell = cell_parameters("soft_carbon_half_cell", mechanism="carbon_film_resistance")
+    # A resistive film of the test's own choosing (not whatever the latest fit holds).
+    cell = build_cell_parameters(
+        "soft_carbon_half_cell", {"carbon_film_resistance": {"SEI resistivity [Ohm.m]": 5e7}},
+        mechanism="carbon_film_resistance")
     fresh = kion_sim.impedance(cell, FREQUENCIES, soc=0.5, model="SPM")
     aged = kion_sim.impedance(cell, FREQUENCIES, model="SPM", voltage_V=fresh.voltage_V,
                               after_cycles=3)
