@@ -38,7 +38,7 @@ from kion_sim.simulation.runner import (
 # Runs at least this long take the fast path by default (table-s1, fitting, sweeps).
 FAST_FADE_FROM_CYCLES = 10
 _MAX_GROWTH = 3.0  # a jump at most triples after a good one
-_FAST_STATES = ("hysteresis state", "secondary particle concentration")
+_FAST_STATES = ("hysteresis state",)
 
 
 @dataclass
@@ -69,18 +69,50 @@ class _CycleStepper:
         self.kinds = [step.kind for step in self.protocol.steps]
         self.initial_K_mol: float | None = None
         self._fast: np.ndarray | None = None
+        self._trap: tuple | None = None
+        self.trap_max_mol_m3 = next((v for k, v in cell.values.items() if k.startswith(
+            "Secondary: Maximum concentration")), None)
+
+    def _indices(self, words: tuple[str, ...]) -> np.ndarray:
+        model = next(iter(self.simulation.steps_to_built_models.values()))
+        return np.array([i for variable, slices in model.y_slices.items()
+                         if any(word in variable.name for word in words)
+                         for piece in slices for i in range(piece.start, piece.stop)], dtype=int)
+
+    def _scaled(self, words: tuple[str, ...], value: float | None) -> float | None:
+        """``value`` in the units PyBaMM solves the first matching state in (it scales them)."""
+        model = next(iter(self.simulation.steps_to_built_models.values()))
+        for variable in model.y_slices:
+            if value is not None and any(word in variable.name for word in words):
+                scale, reference = (float(getattr(variable, key).evaluate())
+                                    for key in ("scale", "reference"))
+                return (value - reference) / scale
+        return None
 
     def fast_states(self) -> np.ndarray:
         """Indices of states that settle within every cycle instead of drifting over many:
-        the trap sites' filling and their hysteresis branch. Extrapolating them only
-        pushes them past their bounds (trap sites fuller than full)."""
+        the trap sites' hysteresis branch (it ends every cycle on the same side)."""
         if self._fast is None:
-            model = next(iter(self.simulation.steps_to_built_models.values()))
-            self._fast = np.array([i for variable, slices in model.y_slices.items()
-                                   if any(word in variable.name for word in _FAST_STATES)
-                                   for piece in slices for i in range(piece.start, piece.stop)],
-                                  dtype=int)
+            self._fast = self._indices(_FAST_STATES)
         return self._fast
+
+    def bounded(self, y_now: np.ndarray, y_next: np.ndarray) -> np.ndarray:
+        """``y_next`` with the trap sites' filling moved at most halfway to full or empty, and
+        held where they are full: in a full cell they keep filling slowly (its K loss), in a
+        half cell they are full after the first cycle."""
+        if self._trap is None:
+            self._trap = (self._indices(("secondary particle concentration",)),
+                          self._scaled(("secondary particle concentration",),
+                                       self.trap_max_mol_m3))
+        index, c_max = self._trap
+        if len(index) and c_max:
+            now = y_now[index]
+            y_next = y_next.copy()
+            moved = np.clip(y_next[index], 0.5 * now, now + 0.5 * (c_max - now))
+            # Sites within 2 % of full only swing within each cycle (their hysteresis lets ~1 %
+            # out on every charge); extrapolating that swing only adds error: hold them.
+            y_next[index] = np.where(c_max - now < 0.02 * c_max, now, moved)
+        return y_next
 
     def __call__(self, state) -> tuple[object, list[tuple[str, float, float]]]:
         watcher = _RunWatcher(show_progress=False)
@@ -199,11 +231,13 @@ def _jump(stepper, state, y_prev, y_now, jump):
     slope = y_now - y_prev
     slope[stepper.fast_states()] = 0.0  # fast states settle within a cycle: do not drift them
     try:
-        probe_1, probe_steps = stepper(_with_state(state, y_now + jump * slope))
+        probe_1, probe_steps = stepper(_with_state(state, stepper.bounded(
+            y_now, y_now + jump * slope)))
         probe_2, _ = stepper(probe_1)
         landed_slope = np.array(probe_2.all_ys[0]).ravel() - np.array(probe_1.all_ys[0]).ravel()
         landed_slope[stepper.fast_states()] = 0.0
-        after_1, steps_1 = stepper(_with_state(state, y_now + jump * (slope + landed_slope) / 2))
+        after_1, steps_1 = stepper(_with_state(state, stepper.bounded(
+            y_now, y_now + jump * (slope + landed_slope) / 2)))
         after_2, steps_2 = stepper(after_1)
     except SimulationError:
         return None

