@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 import kion_sim
-from kion_sim.parameters import build_cell_parameters, cell_parameters
+from kion_sim.parameters import build_cell_parameters
 
 FREQUENCIES = np.logspace(5, -1, 25)
 
