@@ -252,7 +252,8 @@ def _command_mechanisms(args) -> int:
 
     from kion_sim.validation.mechanisms import compare_mechanisms
 
-    table = compare_mechanisms(model=args.model, show_progress=not args.json)
+    table = compare_mechanisms(model=args.model, mechanisms=args.only,
+                               show_progress=not args.json)
     if args.json:
         print(json.dumps(table.to_dict(orient="records"), indent=2, default=str))
         return 0
@@ -584,6 +585,9 @@ def build_parser() -> argparse.ArgumentParser:
         "mechanisms", help="candidate fade mechanisms: fits, state sizes, blind predictions")
     _add_model(mechanisms, "SPM")
     mechanisms.add_argument("--json", action="store_true", help="print JSON")
+    mechanisms.add_argument("--only", action="append", metavar="MECHANISM",
+                            help="study only this mechanism (repeatable; default: all, several "
+                                 "minutes, swelling_damage the slowest)")
 
     bpx_export = commands.add_parser("bpx", help="write a cell as a BPX parameter file")
     bpx_export.add_argument("cell", help="the cell to export (see 'kion-sim list')")

@@ -1,0 +1,29 @@
+"""`kion-sim mechanisms`: each candidate's fit meets the reported figure it was fitted to, and
+its prediction of the withheld row is a retention, not a copy of any reported number."""
+
+import json
+
+import pytest
+
+from kion_sim.cli import main
+from kion_sim.validation import table_s1_rows
+
+
+def test_one_mechanism_reports_its_fit_states_and_prediction(capsys):
+    assert main(["mechanisms", "--only", "sei_site_blocking", "--json"]) == 0
+    (row,) = json.loads(capsys.readouterr().out)
+    calibration = next(r for r in table_s1_rows()
+                       if r.cell == "soft_carbon_half_cell" and r.capacity_retention_pct)
+    # the reported 80 % after 100 cycles, met by the stored fit within the issue's 3 points
+    assert row["calibration_retention_pct"] == pytest.approx(
+        calibration.capacity_retention_pct, abs=3)
+    assert row["default"] and row["calibrated"]
+    assert 0 < row["predicted_retention_pct"] < 100
+    assert 0 < row["carbon_SEI_nm"] < 100 and row["metal_SEI_nm"] == 0
+    assert abs(row["K_balance_error"]) < 5e-3
+
+
+def test_an_unknown_mechanism_is_one_line_naming_the_valid_ones(capsys):
+    assert main(["mechanisms", "--only", "nonsense"]) == 2
+    error = capsys.readouterr().err.strip()
+    assert error.count("\n") == 0 and "sei_site_blocking" in error
