@@ -338,13 +338,9 @@ def _use_parameter_copy(folder: str) -> None:
 
 
 def _forget_cached_parameters() -> None:
-    from kion_sim.parameters.assemble import cell_parameters as cached_cells
-    from kion_sim.parameters.catalog import clear_caches
-    from kion_sim.parameters.mechanisms import clear_mechanism_caches
+    from kion_sim.parameters.assemble import forget_cached_parameters
 
-    clear_caches()
-    clear_mechanism_caches()
-    cached_cells.cache_clear()
+    forget_cached_parameters()
 
 
 def _command_full_cell(args) -> int:

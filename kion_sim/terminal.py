@@ -45,13 +45,13 @@ def format_table(table: pd.DataFrame, width: int = TERMINAL_WIDTH, floatfmt: str
     Examples
     --------
     >>> import pandas as pd
-    >>> table = pd.DataFrame({"cycle": [1, 2], "discharge_capacity_mAh_g": [312.4, 305.1]})
+    >>> table = pd.DataFrame({"cycle": [1, 2], "discharge_capacity_mAh_g": [101.5, 99.25]})
     >>> print(format_table(table))
       cycle         discharge
                capacity_mAh_g
     -------  ----------------
-          1             312.4
-          2             305.1
+          1            101.5
+          2             99.25
     """
     if table.empty:
         return "(no rows)"

@@ -119,6 +119,9 @@ def parameter_values(cell: CellParameters, model: pybamm.BaseModel,
 def with_phase_keys(values, model: pybamm.BaseModel):
     """``values`` (a dict or ParameterValues) plus the ``"Primary: ..."`` names ``model``
     reads, taken from the same unprefixed values."""
+    phases = model.options["particle phases"]
+    if all(count == "1" for count in (phases if isinstance(phases, tuple) else (phases,))):
+        return values  # one phase per electrode: PyBaMM reads the unprefixed names
     for key in _phase_keys(model):
         bare = key.split(": ", 1)[1]
         if key not in values and bare in values:
@@ -127,12 +130,8 @@ def with_phase_keys(values, model: pybamm.BaseModel):
 
 
 def _phase_keys(model: pybamm.BaseModel) -> list[str]:
-    return _phase_keys_of(type(model), repr(sorted(model.options.items(), key=str)), model)
-
-
-def _phase_keys_of(model_class: type, options_text: str, model: pybamm.BaseModel) -> list[str]:
     """Phase-prefixed parameter names the model reads (walking its tree costs ~0.1 s: cached)."""
-    key = (model_class, options_text)
+    key = (type(model), repr(sorted(model.options.items(), key=str)))
     if key not in _PHASE_KEY_CACHE:
         _PHASE_KEY_CACHE[key] = [k for k in model.get_parameter_info()
                                  if k.startswith(("Primary: ", "Secondary: "))]

@@ -18,6 +18,7 @@ from kion_sim.parameters.catalog import (
     Component,
     Quantity,
     bibtex_entries,
+    clear_caches,
     load_cell,
     load_material,
 )
@@ -26,6 +27,7 @@ from kion_sim.parameters.mechanisms import (
     NO_MECHANISM,
     SHARED_PREFIXES,
     Mechanism,
+    clear_mechanism_caches,
     load_calibration,
     load_mechanism,
 )
@@ -92,23 +94,13 @@ class CellParameters:
         return pybamm.ParameterValues(dict(self.values))
 
 
-def _max_concentration(material: Component) -> float:
-    """c_max [mol.m-3] from the specific capacity of the full stoichiometry range and density."""
-    capacity_C_g = material.value("specific capacity at full stoichiometry [mAh.g-1]") * 3.6
+def _max_concentration(material: Component,
+                       capacity_key: str = "specific capacity at full stoichiometry [mAh.g-1]",
+                       ) -> float:
+    """c_max [mol.m-3] of the sites holding ``capacity_key`` [mAh/g], from the density."""
+    capacity_C_g = material.value(capacity_key) * 3.6
     density_g_m3 = material.value("density [g.cm-3]") * 1e6
     return capacity_C_g * density_g_m3 / FARADAY_C_MOL
-
-
-def with_values(component: Component, values: dict[str, float], provenance: str,
-                source: str) -> Component:
-    """A copy of ``component`` with ``values`` replaced (for fits and sweeps)."""
-    unknown = set(values) - set(component.quantities)
-    if unknown:
-        raise ParameterSetError(f"{component.name} has no value {sorted(unknown)}; it has: "
-                                f"{', '.join(sorted(component.quantities))}")
-    quantities = dict(component.quantities)
-    quantities.update({k: Quantity(k, float(v), provenance, source) for k, v in values.items()})
-    return replace(component, quantities=quantities)
 
 
 def _electrode_design(role: str, slot: str, cell: Component, area_m2: float,
@@ -212,8 +204,7 @@ def _mechanism_values(mechanism: Mechanism, cell: Component, carbon: ElectrodeDe
     """
     values: dict = {}
     slots = {"carbon": carbon.slot, "metal": "Negative"}
-    role_values = {role: {k: q for k, q in entries.items()}
-                   for role, entries in mechanism.values.items()}
+    role_values = {role: dict(entries) for role, entries in mechanism.values.items()}
     for key, quantity in overrides.get(mechanism.name, {}).items():
         role_values.setdefault(mechanism.fit_role, {})[key] = quantity
     if mechanism.sei_role is not None:
@@ -274,9 +265,8 @@ def _trap_site_values(carbon: ElectrodeDesign, c_e_ref: float) -> dict:
         raise ParameterSetError(f"{material.name}: the cell declares trapping but the "
                                 f"material lacks {missing}")
     fraction = _TRAP_VOLUME_SHARE * carbon.active_fraction
-    # c_max so that fraction x c_max holds the declared capacity per g of carbon
-    c_max = (material.value("trap capacity [mAh.g-1]") * 3.6 * material.value(
-        "density [g.cm-3]") * 1e6 / FARADAY_C_MOL) * carbon.active_fraction / fraction
+    # c_max so that the sites' volume share holds the declared capacity per g of carbon
+    c_max = _max_concentration(material, "trap capacity [mAh.g-1]") / _TRAP_VOLUME_SHARE
     spread = material.value("trap site spread [V]")
     prefix = f"Secondary: {slot}"
     return {
@@ -386,6 +376,13 @@ def cell_parameters(name: str, mechanism: str | None = None) -> CellParameters:
     """Everything needed to simulate the cell called ``name`` (see ``kion-sim list``),
     degrading by ``mechanism`` (default: the one its file declares)."""
     return build_cell_parameters(name, mechanism=mechanism)
+
+
+def forget_cached_parameters() -> None:
+    """Forget every parameter file read so far (after a fit is stored, or the folder moves)."""
+    clear_caches()
+    clear_mechanism_caches()
+    cell_parameters.cache_clear()
 
 
 def _calibrated(cell: str, mechanism: str) -> dict[str, dict[str, Quantity]]:

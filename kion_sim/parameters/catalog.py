@@ -229,39 +229,37 @@ def _read_component(path: Path) -> Component:
     protocol = {k: str(v) for k, v in _section(path, document, "protocol").items()}
     return Component(header["name"], header["kind"], header["label"], quantities, tables,
                      references, electrodes, tuple(citations), protocol, path,
-                     _degradation(path, _section(path, document, "degradation")),
+                     _typed(path, "degradation", _section(path, document, "degradation")),
                      _geometry(path, _section(path, document, "geometry")))
 
 
-_DEGRADATION_KEYS = {"mechanism": str, "trapping": bool, "calibrated in": str}
+# The settings tables of a file: each key, and the type its value must have.
+_SETTINGS = {
+    "degradation": {"mechanism": str, "trapping": bool, "calibrated in": str},  # cells
+    "geometry": {"shape": str, "core": str, "source": str},  # materials
+}
+_TYPE_NAMES = {str: "text", bool: "true or false"}
 
 
-def _degradation(path: Path, section: dict) -> dict:
-    """A cell's ``[degradation]``: its fade mechanism, trap sites, where its carbon was fitted."""
+def _typed(path: Path, name: str, section: dict) -> dict:
+    """A settings table (``[degradation]``, ``[geometry]``) with only known keys of their type."""
+    allowed = _SETTINGS[name]
     for key, value in section.items():
-        if key not in _DEGRADATION_KEYS:
-            raise ParameterSetError(f"{path}: [degradation] has {key!r}; valid: "
-                                    f"{', '.join(_DEGRADATION_KEYS)}")
-        if not isinstance(value, _DEGRADATION_KEYS[key]):
-            raise ParameterSetError(f"{path}: [degradation] {key} must be "
-                                    f"{_DEGRADATION_KEYS[key].__name__}, got {value!r}")
+        if key not in allowed:
+            raise ParameterSetError(f"{path}: [{name}] has {key!r}; valid: "
+                                    f"{', '.join(allowed)}")
+        if not isinstance(value, allowed[key]):
+            raise ParameterSetError(f"{path}: [{name}] {key} must be "
+                                    f"{_TYPE_NAMES[allowed[key]]}, got {value!r}")
     return dict(section)
-
-
-_GEOMETRY_KEYS = {"shape": str, "core": str, "source": str}
 
 
 def _geometry(path: Path, section: dict) -> dict:
     """A material's ``[geometry]``: particle shape, core of a hollow rod, where it came from."""
-    for key, value in section.items():
-        if key not in _GEOMETRY_KEYS:
-            raise ParameterSetError(f"{path}: [geometry] has {key!r}; valid: "
-                                    f"{', '.join(_GEOMETRY_KEYS)}")
-        if not isinstance(value, _GEOMETRY_KEYS[key]):
-            raise ParameterSetError(f"{path}: [geometry] {key} must be text, got {value!r}")
+    section = _typed(path, "geometry", section)
     if section and "shape" not in section:
         raise ParameterSetError(f"{path}: [geometry] must name its shape")
-    return dict(section)
+    return section
 
 
 @functools.cache

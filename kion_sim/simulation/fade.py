@@ -38,7 +38,7 @@ from kion_sim.simulation.runner import (
 # Runs at least this long take the fast path by default (table-s1, fitting, sweeps).
 FAST_FADE_FROM_CYCLES = 10
 _MAX_GROWTH = 3.0  # a jump at most triples after a good one
-_FAST_STATES = ("hysteresis state",)
+_FAST_STATE = "hysteresis state"
 
 
 @dataclass
@@ -70,40 +70,38 @@ class _CycleStepper:
         self.initial_K_mol: float | None = None
         self._fast: np.ndarray | None = None
         self._trap: tuple | None = None
-        self.trap_max_mol_m3 = next((v for k, v in cell.values.items() if k.startswith(
+        self._trap_max_mol_m3 = next((v for k, v in cell.values.items() if k.startswith(
             "Secondary: Maximum concentration")), None)
 
-    def _indices(self, words: tuple[str, ...]) -> np.ndarray:
+    def _states(self, word: str) -> list[tuple[object, np.ndarray]]:
+        """(PyBaMM variable, its indices in the state vector) of each state named ``word``."""
         model = next(iter(self.simulation.steps_to_built_models.values()))
-        return np.array([i for variable, slices in model.y_slices.items()
-                         if any(word in variable.name for word in words)
-                         for piece in slices for i in range(piece.start, piece.stop)], dtype=int)
-
-    def _scaled(self, words: tuple[str, ...], value: float | None) -> float | None:
-        """``value`` in the units PyBaMM solves the first matching state in (it scales them)."""
-        model = next(iter(self.simulation.steps_to_built_models.values()))
-        for variable in model.y_slices:
-            if value is not None and any(word in variable.name for word in words):
-                scale, reference = (float(getattr(variable, key).evaluate())
-                                    for key in ("scale", "reference"))
-                return (value - reference) / scale
-        return None
+        return [(variable, np.concatenate([np.arange(p.start, p.stop) for p in slices]))
+                for variable, slices in model.y_slices.items() if word in variable.name]
 
     def fast_states(self) -> np.ndarray:
         """Indices of states that settle within every cycle instead of drifting over many:
         the trap sites' hysteresis branch (it ends every cycle on the same side)."""
         if self._fast is None:
-            self._fast = self._indices(_FAST_STATES)
+            found = [index for _, index in self._states(_FAST_STATE)]
+            self._fast = np.concatenate(found) if found else np.array([], dtype=int)
         return self._fast
+
+    def _trap_states(self) -> tuple[np.ndarray, float | None]:
+        """Indices of the trap sites' filling, and full in the scaled units PyBaMM solves it in."""
+        for variable, index in self._states("secondary particle concentration"):
+            if self._trap_max_mol_m3 is not None:
+                scale, reference = (float(getattr(variable, key).evaluate())
+                                    for key in ("scale", "reference"))
+                return index, (self._trap_max_mol_m3 - reference) / scale
+        return np.array([], dtype=int), None
 
     def bounded(self, y_now: np.ndarray, y_next: np.ndarray) -> np.ndarray:
         """``y_next`` with the trap sites' filling moved at most halfway to full or empty, and
         held where they are full: in a full cell they keep filling slowly (its K loss), in a
         half cell they are full after the first cycle."""
         if self._trap is None:
-            self._trap = (self._indices(("secondary particle concentration",)),
-                          self._scaled(("secondary particle concentration",),
-                                       self.trap_max_mol_m3))
+            self._trap = self._trap_states()
         index, c_max = self._trap
         if len(index) and c_max:
             now = y_now[index]

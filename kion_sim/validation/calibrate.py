@@ -19,16 +19,14 @@ material files keep the estimates a cold-start calibration begins from.
 
 from __future__ import annotations
 
-import os
-import tempfile
 from pathlib import Path
 
 from kion_sim.errors import InvalidInputError, UnknownNameError
+from kion_sim.parameters.assemble import forget_cached_parameters
 from kion_sim.parameters.catalog import load_cell
 from kion_sim.parameters.mechanisms import (
     NO_MECHANISM,
     calibrations_dir,
-    clear_mechanism_caches,
     load_calibration,
     load_mechanism,
 )
@@ -123,23 +121,13 @@ def write_fitted_values(result: FitResult, model: str, folder: Path | None = Non
     body = "\n\n".join(f"[{name}]\n{text}" for name, text in sorted(sections.items()))
     header = (f"# Fitted values of {result.cell}, per fade mechanism ([MECHANISM.COMPONENT]);"
               f"\n# written by kion-sim calibrate --write. Estimates stay in the material files.\n")
-    write_text_atomic(path, header + "\n" + body + "\n")
-    clear_mechanism_caches()
-    _clear_cell_caches()
+    from kion_sim.output import staged_files  # the file appears whole or not at all
+
+    with staged_files(folder) as files:
+        files.file(path.name, lambda temporary: Path(temporary).write_text(
+            header + "\n" + body + "\n"))
+    forget_cached_parameters()
     return path
-
-
-def write_text_atomic(path: Path, text: str) -> None:
-    """Write ``text`` through a temporary file and a rename: whole or not at all."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(suffix=".part", dir=path.parent)
-    try:
-        with os.fdopen(handle, "w") as stream:
-            stream.write(text)
-        os.replace(temporary, path)
-    finally:
-        if os.path.exists(temporary):
-            os.remove(temporary)
 
 
 def _read_sections(path: Path) -> dict[str, str]:
@@ -154,10 +142,4 @@ def _read_sections(path: Path) -> dict[str, str]:
         elif name is not None and line.strip() and not line.startswith("#"):
             sections[name].append(line)
     return {name: "\n".join(lines) for name, lines in sections.items()}
-
-
-def _clear_cell_caches() -> None:
-    from kion_sim.parameters.assemble import cell_parameters
-
-    cell_parameters.cache_clear()
 
