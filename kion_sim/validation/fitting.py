@@ -214,8 +214,10 @@ class FitResult:
             for p in self.parameters])
 
 
-def _overrides(parameters: list[FitParameter], log_values: np.ndarray) -> dict:
-    overrides: dict[str, dict[str, float]] = {}
+def _overrides(parameters: list[FitParameter], log_values: np.ndarray,
+               fixed: dict[str, dict[str, float]] | None = None) -> dict:
+    """Material overrides for a trial: ``fixed`` values, then the fitted ones over them."""
+    overrides: dict[str, dict[str, float]] = {k: dict(v) for k, v in (fixed or {}).items()}
     for parameter, log_value in zip(parameters, log_values, strict=True):
         overrides.setdefault(parameter.material, {})[parameter.key] = 10.0 ** log_value
     return overrides
@@ -224,12 +226,15 @@ def _overrides(parameters: list[FitParameter], log_values: np.ndarray) -> dict:
 def fit(cell: str, parameters: list[FitParameter], targets: list[Target], model: str = "SPM",
         initial: dict[str, float] | None = None, show_progress: bool = False,
         max_evaluations: int = 60, exact: bool = False,
-        mechanism: str | None = None) -> FitResult:
+        mechanism: str | None = None, fixed: dict[str, dict[str, float]] | None = None,
+        electrode_overrides: dict[str, dict[str, float]] | None = None) -> FitResult:
     """Fit ``parameters`` of ``cell``'s materials so its simulations meet ``targets``.
 
     Residuals are scaled by each target's uncertainty, so the cost is a chi-square and the
     Jacobian at the optimum gives each value's standard error (in log10 units, reported as a
     multiplicative factor) and which target constrains which value (``sensitivity``).
+    ``fixed`` (material -> {key: value}) and ``electrode_overrides`` replace estimates that
+    are held, not fitted (an uncertainty sample); see :func:`build_cell_parameters`.
     """
     if not parameters or not targets:
         raise InvalidInputError("a fit needs at least one parameter and one target")
@@ -242,8 +247,8 @@ def fit(cell: str, parameters: list[FitParameter], targets: list[Target], model:
 
     def residual_vector(log_values: np.ndarray) -> np.ndarray:
         calls["count"] += 1
-        trial = build_cell_parameters(cell, _overrides(parameters, log_values),
-                                      mechanism=mechanism)
+        trial = build_cell_parameters(cell, _overrides(parameters, log_values, fixed),
+                                      electrode_overrides, mechanism=mechanism)
         try:
             evaluated = evaluate_targets(trial, targets, model, exact)
         except SimulationError:
@@ -257,8 +262,8 @@ def fit(cell: str, parameters: list[FitParameter], targets: list[Target], model:
 
     solution = least_squares(residual_vector, x0, bounds=bounds, diff_step=1e-3,
                              x_scale=1.0, max_nfev=max_evaluations)
-    fitted_cell = build_cell_parameters(cell, _overrides(parameters, solution.x),
-                                        mechanism=mechanism)
+    fitted_cell = build_cell_parameters(cell, _overrides(parameters, solution.x, fixed),
+                                        electrode_overrides, mechanism=mechanism)
     evaluated = evaluate_targets(fitted_cell, targets, model, exact)
     return FitResult(
         cell=cell, parameters=parameters, initial=start,
