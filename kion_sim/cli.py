@@ -233,7 +233,9 @@ def _command_calibrate(args) -> int:
     for cell in args.cells:
         print(f"calibrating {cell} ({args.model})", file=sys.stderr)
         result = calibrate(cell, model=args.model, show_progress=True, exact=args.exact,
-                           mechanism=args.mechanism)
+                           mechanism=args.mechanism, strategy=args.strategy,
+                           workers=args.workers)
+        print(result.message, file=sys.stderr)
         print(format_table(result.summary()))
         print(format_table(result.residuals))
         print("sensitivity d(residual/uncertainty)/d log10(value):")
@@ -563,6 +565,12 @@ def build_parser() -> argparse.ArgumentParser:
                              help="simulate every cycle (default: fast fade path)")
     calibration.add_argument("--mechanism", help="fade mechanism (default: the cell's own; "
                              "kion-sim mechanisms lists them)")
+    calibration.add_argument("--strategy", choices=("staged", "least-squares"),
+                             default="staged", help="staged (default: short-run targets "
+                             "apart from long ones, runs in parallel) or least-squares (the "
+                             "older single-process trust region)")
+    calibration.add_argument("--workers", type=int, help="processes for the staged fit's "
+                             "runs (default: every core, at most 4)")
     writing = calibration.add_mutually_exclusive_group()
     writing.add_argument("--write", action="store_true",
                          help="write the fits into the parameter sets in use (a source "

@@ -86,12 +86,14 @@ def calibration_plan(cell: str, mechanism: str | None = None,
 def calibrate(cell: str, model: str = "SPM", show_progress: bool = False,
               exact: bool = False, mechanism: str | None = None,
               warm_start: bool = False, fixed: dict[str, dict[str, float]] | None = None,
-              electrode_overrides: dict[str, dict[str, float]] | None = None) -> FitResult:
+              electrode_overrides: dict[str, dict[str, float]] | None = None,
+              strategy: str = "staged", workers: int | None = None) -> FitResult:
     """Fit ``cell`` under ``mechanism`` to its Table S1 rows (module docstring: what fits
     what), from the estimates in the parameter files (a cold start) or, with ``warm_start``,
     from the stored fit of the same mechanism (to refit with another model, or with other
     estimates). ``fixed`` (material -> {key: value}) and ``electrode_overrides`` replace
-    estimates held during the fit, e.g. one sample of an uncertainty study."""
+    estimates held during the fit, e.g. one sample of an uncertainty study. ``strategy`` and
+    ``workers``: see :func:`kion_sim.validation.fitting.fit`."""
     mechanism = cell_mechanism(cell, mechanism)
     parameters, targets, _ = calibration_plan(cell, mechanism)
     initial = None
@@ -100,7 +102,7 @@ def calibrate(cell: str, model: str = "SPM", show_progress: bool = False,
         initial = {key: q.value for values in stored.values() for key, q in values.items()}
     return fit(cell, parameters, targets, model=model, show_progress=show_progress, exact=exact,
                mechanism=mechanism, initial=initial, fixed=fixed,
-               electrode_overrides=electrode_overrides)
+               electrode_overrides=electrode_overrides, strategy=strategy, workers=workers)
 
 
 def write_fitted_values(result: FitResult, model: str, folder: Path | None = None) -> Path:

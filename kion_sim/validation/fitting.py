@@ -15,13 +15,18 @@ import numpy as np
 import pandas as pd
 from scipy.optimize import least_squares
 
-from kion_sim.analysis.cycles import capacity_retention, cycle_summary
+from kion_sim.analysis.cycles import capacity_retention
 from kion_sim.errors import InvalidInputError, SimulationError
 from kion_sim.parameters.assemble import CellParameters, build_cell_parameters
 from kion_sim.parameters.catalog import load_material
-from kion_sim.protocols.experiment import galvanostatic_cycles
-from kion_sim.simulation.fade import FAST_FADE_FROM_CYCLES, fade_run
-from kion_sim.simulation.runner import simulate
+from kion_sim.validation.staged_fit import TrialProblem, staged_solution
+from kion_sim.validation.trial_runs import (
+    TrialRunner,
+    fit_workers,
+    residual_size,
+    runs_needed,
+    solve_run,
+)
 
 
 @dataclass(frozen=True)
@@ -166,27 +171,12 @@ Target = CapacityTarget | RetentionTarget | VoltageCurveTarget
 def evaluate_targets(cell: CellParameters, targets: list[Target], model: str = "SPM",
                      exact: bool = False) -> list[tuple[float, np.ndarray]]:
     """Simulate each distinct run the targets need once; return (value, residuals) per target."""
-    longest: dict[tuple, int] = {}
-    for target in targets:
-        run = target.run
-        key = (run.current_density_mA_g, run.lower_V, run.upper_V)
-        longest[key] = max(longest.get(key, 0), run.cycles)
-    outputs = {}
-    for (current, lower, upper), cycles in longest.items():
-        if cycles >= FAST_FADE_FROM_CYCLES and not exact:  # curve targets use short runs
-            run = fade_run(cell, current, cycles, model, lower, upper)
-            outputs[(current, lower, upper)] = (run.summary, None)
-            continue
-        protocol = galvanostatic_cycles(cell, current, cycles, lower, upper)
-        result = simulate(cell, protocol, model=model, show_progress=False)
-        outputs[(current, lower, upper)] = (cycle_summary(result.steps), result.timeseries)
-    evaluated = []
-    for target in targets:
-        run = target.run
-        summary, timeseries = outputs[(run.current_density_mA_g, run.lower_V, run.upper_V)]
-        evaluated.append((target.simulated(summary, timeseries),
-                          target.residuals(summary, timeseries)))
-    return evaluated
+    runs = runs_needed(targets)
+    keep_timeseries = any(isinstance(t, VoltageCurveTarget) for t in targets)
+    outputs = {run: solve_run(cell, run, model, exact, keep_timeseries)
+               for run in dict.fromkeys(runs.values())}
+    return [(t.simulated(*outputs[runs[i]]), t.residuals(*outputs[runs[i]]))
+            for i, t in enumerate(targets)]
 
 
 @dataclass
@@ -223,11 +213,15 @@ def _overrides(parameters: list[FitParameter], log_values: np.ndarray,
     return overrides
 
 
+FIT_STRATEGIES = ("staged", "least-squares")
+
+
 def fit(cell: str, parameters: list[FitParameter], targets: list[Target], model: str = "SPM",
         initial: dict[str, float] | None = None, show_progress: bool = False,
         max_evaluations: int = 60, exact: bool = False,
         mechanism: str | None = None, fixed: dict[str, dict[str, float]] | None = None,
-        electrode_overrides: dict[str, dict[str, float]] | None = None) -> FitResult:
+        electrode_overrides: dict[str, dict[str, float]] | None = None,
+        strategy: str = "staged", workers: int | None = None) -> FitResult:
     """Fit ``parameters`` of ``cell``'s materials so its simulations meet ``targets``.
 
     Residuals are scaled by each target's uncertainty, so the cost is a chi-square and the
@@ -235,14 +229,25 @@ def fit(cell: str, parameters: list[FitParameter], targets: list[Target], model:
     multiplicative factor) and which target constrains which value (``sensitivity``).
     ``fixed`` (material -> {key: value}) and ``electrode_overrides`` replace estimates that
     are held, not fitted (an uncertainty sample); see :func:`build_cell_parameters`.
+
+    ``strategy``: ``"staged"`` (default; :mod:`kion_sim.validation.staged_fit`: short-run
+    targets first, runs solved on ``workers`` processes, default every core) or
+    ``"least-squares"`` (scipy's trust region over all targets at once, one process: the
+    method before the staged one, kept to measure against; ``max_evaluations`` caps it).
     """
     if not parameters or not targets:
         raise InvalidInputError("a fit needs at least one parameter and one target")
+    if strategy not in FIT_STRATEGIES:
+        raise InvalidInputError(f"unknown fit strategy {strategy!r}; valid: "
+                                f"{', '.join(FIT_STRATEGIES)}")
     start = {p.key: (initial or {}).get(p.key, p.initial if p.initial is not None
                                         else load_material(p.material).value(p.key))
              for p in parameters}
     x0 = np.log10([min(max(start[p.key], p.lower), p.upper) for p in parameters])
     bounds = (np.log10([p.lower for p in parameters]), np.log10([p.upper for p in parameters]))
+    if strategy == "staged":
+        return _staged_fit(cell, parameters, targets, model, start, x0, bounds, show_progress,
+                           exact, mechanism, fixed, electrode_overrides, workers)
     calls = {"count": 0}
 
     def residual_vector(log_values: np.ndarray) -> np.ndarray:
@@ -275,9 +280,34 @@ def fit(cell: str, parameters: list[FitParameter], targets: list[Target], model:
         mechanism=mechanism)
 
 
+def _staged_fit(cell, parameters, targets, model, start, x0, bounds, show_progress, exact,
+                mechanism, fixed, electrode_overrides, workers) -> FitResult:
+    keep_timeseries = any(isinstance(t, VoltageCurveTarget) for t in targets)
+    with TrialRunner(model, exact, fit_workers(workers), keep_timeseries) as runner:
+        problem = TrialProblem(cell, parameters, targets, runner, fixed, electrode_overrides,
+                               mechanism, show_progress)
+        x, _, jacobian, converged = staged_solution(problem, x0, *bounds)
+        outputs = problem.outputs([x], list(range(len(targets))))[0]
+    failed = next((output for output in outputs if isinstance(output, str)), None)
+    if failed is not None:
+        raise SimulationError(f"{cell}: the fit ended where a simulation fails: {failed}")
+    evaluated = [(t.simulated(*output), t.residuals(*output))
+                 for t, output in zip(targets, outputs, strict=True)]
+    solved = runner.solved
+    return FitResult(
+        cell=cell, parameters=parameters, initial=start,
+        fitted={p.key: float(10.0 ** v) for p, v in zip(parameters, x, strict=True)},
+        residuals=_residual_table(targets, evaluated),
+        sensitivity=_sensitivity(parameters, targets, jacobian),
+        uncertainty_factor=_uncertainty(parameters, jacobian),
+        success=converged, evaluations=problem.evaluations,
+        message=(f"staged fit {'converged' if converged else 'stopped before converging'}; "
+                 f"{solved['short']} short and {solved['long']} long runs solved"),
+        mechanism=mechanism)
+
+
 def _residual_count(targets: list[Target]) -> int:
-    return sum(len(t.capacity_mAh_g) if isinstance(t, VoltageCurveTarget) else 1
-               for t in targets)
+    return sum(residual_size(t) for t in targets)
 
 
 def _residual_table(targets: list[Target], evaluated) -> pd.DataFrame:

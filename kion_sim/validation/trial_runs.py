@@ -1,0 +1,154 @@
+"""The simulations behind a fit: which runs a set of targets needs, solved for many trial values
+at once, on local processes when the machine has cores to spare.
+
+A trial is rebuilt in the worker from its names and overrides (picklable), never sent as a built
+PyBaMM model. Rebuilding costs about a tenth of a 100-cycle fade run (measured on the SPM; see
+benchmarks/calibration_speed.py), which is why models are not passed between processes.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from kion_sim.analysis.cycles import cycle_summary
+from kion_sim.errors import InvalidInputError, SimulationError
+from kion_sim.parameters.assemble import CellParameters, build_cell_parameters
+from kion_sim.protocols.experiment import galvanostatic_cycles
+from kion_sim.simulation.fade import FAST_FADE_FROM_CYCLES, fade_run
+from kion_sim.simulation.runner import simulate
+
+
+@dataclass(frozen=True)
+class RunKey:
+    """One galvanostatic cycling run: current, voltage window and how many cycles."""
+
+    current_density_mA_g: float
+    lower_V: float | None
+    upper_V: float | None
+    cycles: int
+
+    @property
+    def is_long(self) -> bool:
+        """Long runs take the fast fade path and cost many times a short one."""
+        return self.cycles >= FAST_FADE_FROM_CYCLES
+
+
+def runs_needed(targets) -> dict[int, RunKey]:
+    """Target index -> the run it is read from: one run per current and window, as long as the
+    longest target on it needs (a capacity at cycle 2 is read from a 100-cycle run's cycle 2)."""
+    conditions = [(t.run.current_density_mA_g, t.run.lower_V, t.run.upper_V) for t in targets]
+    longest: dict[tuple, int] = {}
+    for condition, target in zip(conditions, targets, strict=True):
+        longest[condition] = max(longest.get(condition, 0), target.run.cycles)
+    return {i: RunKey(*condition, longest[condition]) for i, condition in enumerate(conditions)}
+
+
+def solve_run(cell: CellParameters, run: RunKey, model: str, exact: bool,
+              keep_timeseries: bool) -> tuple[pd.DataFrame, pd.DataFrame | None]:
+    """(per-cycle summary, time series or None) of one run of ``cell``."""
+    if run.is_long and not exact:
+        result = fade_run(cell, run.current_density_mA_g, run.cycles, model, run.lower_V,
+                          run.upper_V)
+        return result.summary, None
+    protocol = galvanostatic_cycles(cell, run.current_density_mA_g, run.cycles, run.lower_V,
+                                    run.upper_V)
+    result = simulate(cell, protocol, model=model, show_progress=False)
+    return cycle_summary(result.steps), result.timeseries if keep_timeseries else None
+
+
+@dataclass(frozen=True)
+class TrialCell:
+    """How to rebuild one trial's cell in any process: names and overrides only."""
+
+    cell: str
+    material_overrides: dict
+    electrode_overrides: dict | None
+    mechanism: str | None
+
+    def build(self) -> CellParameters:
+        return build_cell_parameters(self.cell, self.material_overrides,
+                                     self.electrode_overrides, mechanism=self.mechanism)
+
+
+def _solve_trial(trial: TrialCell, run: RunKey, model: str, exact: bool, keep_timeseries: bool):
+    """Worker entry: the run's outputs, or the failure's message (a failed solve is a result)."""
+    try:
+        return solve_run(trial.build(), run, model, exact, keep_timeseries)
+    except SimulationError as error:
+        return str(error)
+
+
+def fit_workers(workers: int | None) -> int:
+    """``workers``, checked; default: every core (capped at 4, beyond which a fit of a few
+    values has too few runs per round to keep more busy)."""
+    if workers is None:
+        return max(1, min(4, os.cpu_count() or 1))
+    if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
+        raise InvalidInputError(f"workers must be a whole number >= 1, got {workers!r}")
+    return workers
+
+
+class TrialRunner:
+    """Solves (trial, run) pairs, many at once across ``workers`` processes, remembering each.
+
+    Use as a context manager so the worker processes end with the fit.
+    """
+
+    def __init__(self, model: str, exact: bool, workers: int, keep_timeseries: bool):
+        self.model, self.exact, self.keep_timeseries = model, exact, keep_timeseries
+        self.workers = workers
+        self._pool: ProcessPoolExecutor | None = None
+        self._done: dict[tuple, object] = {}
+        self.solved = {"short": 0, "long": 0}
+
+    def __enter__(self) -> TrialRunner:
+        if self.workers > 1:  # forked workers inherit the loaded parameter files
+            self._pool = ProcessPoolExecutor(self.workers,
+                                             mp_context=multiprocessing.get_context("fork"))
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(cancel_futures=True)
+
+    def solve(self, pairs: list[tuple[TrialCell, RunKey]]) -> list:
+        """Outputs of each pair, in order: (summary, time series) or a failure message."""
+        unique = {_key(*pair): pair for pair in pairs}
+        # Longest first, so the pool is not left waiting on one long run at the end.
+        missing = sorted((pair for key, pair in unique.items() if key not in self._done),
+                         key=lambda pair: -pair[1].cycles)
+        arguments = [(trial, run, self.model, self.exact, self.keep_timeseries)
+                     for trial, run in missing]
+        if self._pool is None:
+            outputs = [_solve_trial(*a) for a in arguments]
+        else:
+            outputs = [f.result() for f in [self._pool.submit(_solve_trial, *a)
+                                            for a in arguments]]
+        for (trial, run), output in zip(missing, outputs, strict=True):
+            self._done[_key(trial, run)] = output
+            self.solved["long" if run.is_long and not self.exact else "short"] += 1
+        return [self._done[_key(*pair)] for pair in pairs]
+
+
+def _key(trial: TrialCell, run: RunKey) -> tuple:
+    return (trial.cell, repr(trial.material_overrides), repr(trial.electrode_overrides),
+            trial.mechanism, run)
+
+
+def residual_size(target) -> int:
+    """How many residuals a target gives: one, or one per point of a measured curve."""
+    return len(target.voltage_V) if hasattr(target, "voltage_V") else 1
+
+
+def residual_vector(targets, outputs, failed_size: int) -> np.ndarray:
+    """Residuals of ``targets`` from their runs' ``outputs``; a failed run is a bad fit."""
+    if any(isinstance(output, str) for output in outputs):
+        return np.full(failed_size, 1e3)
+    return np.concatenate([target.residuals(*output)
+                           for target, output in zip(targets, outputs, strict=True)])
