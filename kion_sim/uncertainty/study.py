@@ -76,8 +76,8 @@ def run_intervals(evaluator: str, inputs: list[UncertainInput], figures: list[st
     >>> x = UncertainInput.estimate("x", 0.5, 0.0, 1.0)
     >>> result = run_intervals("kion_sim.uncertainty.synthetic:linear", [x], ["y"],
     ...                        samples=100, options={"a": 0.0, "b": 1.0})
-    >>> round(result.intervals.loc["y", "p05"], 2), round(result.intervals.loc["y", "p95"], 2)
-    (0.05, 0.95)
+    >>> [round(float(result.intervals.loc["y", p]), 2) for p in ("p05", "p95")]
+    [0.05, 0.95]
     """
     points = latin_hypercube_points(inputs, samples, seed)
     table = _sweep(evaluator, {**(options or {}), "seed": seed}, figures, points,
