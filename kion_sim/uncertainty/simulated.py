@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import functools
 
-from kion_sim.errors import UnknownNameError
+from kion_sim.errors import InvalidInputError, UnknownNameError
 from kion_sim.parameters.catalog import load_cell, load_material
 from kion_sim.parameters.mechanisms import load_calibration, load_mechanism
 from kion_sim.uncertainty.inputs import UncertainInput
@@ -44,6 +44,8 @@ EVALUATOR = "kion_sim.uncertainty.simulated:simulated_figures"
 
 
 def check_figures(figures: list[str]) -> list[str]:
+    if not figures:
+        raise InvalidInputError(f"name at least one figure; valid: {', '.join(FIGURES)}")
     for figure in figures:
         if figure not in FIGURES:
             raise UnknownNameError("figure", figure, FIGURES)

@@ -114,3 +114,10 @@ def test_sobol_needs_a_power_of_two_and_an_unknown_input_lists_the_valid_ones():
         select_inputs([_x()], ["nope"])
     with pytest.raises(InvalidInputError, match="low < high"):
         UncertainInput.estimate("x", 1.0, 2.0, 1.0)
+
+
+def test_intervals_run_the_same_on_local_processes(tmp_path):
+    serial = run_intervals(LINEAR, [_x()], ["y"], samples=6, seed=2)
+    local = run_intervals(LINEAR, [_x()], ["y"], samples=6, seed=2, executor="local",
+                          workers=2)
+    assert serial.intervals.equals(local.intervals)
