@@ -19,6 +19,8 @@ from kion_sim.parameters import (
 )
 from kion_sim.protocols import MASS_BASES, galvanostatic_cycles
 from kion_sim.terminal import format_number_list, format_table
+from kion_sim.uncertainty.report import SENSITIVITY_FIGURES
+from kion_sim.uncertainty.simulated import FIGURES
 
 DEFAULT_CELL = "soft_carbon_half_cell"
 DEBUG_ENV = "KION_SIM_DEBUG"  # set to 1 to see the traceback of an internal error
@@ -193,8 +195,14 @@ def _command_table_s1(args) -> int:
     from kion_sim.validation import run_table_s1
 
     result = run_table_s1(model=args.model, show_progress=not args.json, exact=args.exact)
+    records = result.records()
+    interval = _blind_interval(args) if args.uncertainty else None
+    if interval is not None:  # the withheld row gets its interval beside its point value
+        for record in records:
+            if record["role"] == "prediction":
+                record.update(interval)
     if args.json:
-        print(json.dumps(result.records(), indent=2))
+        print(json.dumps(records, indent=2))
         return 0
     shown = result.table.drop(columns=["cell", "source"])
     if not args.exact:
@@ -206,7 +214,78 @@ def _command_table_s1(args) -> int:
             print(f"\nBLIND PREDICTION: {row.material}, retention after {row.cycles} cycles at "
                   f"{row.current_density_mA_g:g} mA/g = {row.simulated_retention_pct:.1f} % "
                   f"(measured value withheld; nothing was fitted to it)")
+    if interval is not None:
+        print(f"  5-95 % interval: {interval['simulated_retention_pct_p05']:.1f}-"
+              f"{interval['simulated_retention_pct_p95']:.1f} % retention, "
+              f"{interval['simulated_capacity_mAh_g_p05']:.0f}-"
+              f"{interval['simulated_capacity_mAh_g_p95']:.0f} mAh/g "
+              f"({interval['uncertainty']['samples']} samples; fitted values "
+              f"{interval['uncertainty']['fitted_values']})")
     print(f"({result.seconds:.0f} s, model {args.model})")
+    return 0
+
+
+def _execution(args):
+    from kion_sim.output import check_writable_file
+    from kion_sim.sweeps.executors import check_scheduler_address
+    from kion_sim.uncertainty.report import Execution
+
+    if args.scheduler:
+        check_scheduler_address(args.scheduler)
+    checkpoint = check_writable_file(args.checkpoint) if args.checkpoint else None
+    return Execution(args.workers, args.scheduler, checkpoint, show_progress=True)
+
+
+def _parameter_names(args) -> list[str] | None:
+    return [n.strip() for n in args.parameters.split(";") if n.strip()] \
+        if args.parameters else None
+
+
+def _intervals(args, figures: dict[str, str], **evaluator) -> dict:
+    """``{<key>_p05, <key>_p95}`` of each figure (figure name -> output key) and how."""
+    from kion_sim.uncertainty.report import describe, figure_intervals
+
+    result = figure_intervals(list(figures), args.samples, args.seed, args.recalibrate,
+                              _parameter_names(args), _execution(args), **evaluator)
+    found = {}
+    for figure, key in figures.items():
+        found.update(result.keys(figure, key))
+    found["uncertainty"] = describe(result, args.samples, args.seed, args.recalibrate)
+    return found
+
+
+def _blind_interval(args) -> dict:
+    print(f"uncertainty: {args.samples} samples of the withheld row (seed {args.seed})",
+          file=sys.stderr)
+    return _intervals(args, {"blind_capacity_mAh_g": "simulated_capacity_mAh_g",
+                             "blind_retention_pct": "simulated_retention_pct"},
+                      model=args.model)
+
+
+def _command_sensitivity(args) -> int:
+    import json
+
+    from kion_sim.output import check_writable_folder, staged_files
+    from kion_sim.uncertainty.report import plot_ranking, sensitivity
+
+    figures = [f.strip() for f in args.figures.split(",") if f.strip()]
+    check_writable_folder(args.out)
+    result = sensitivity(figures, args.base_samples, args.seed, args.recalibrate,
+                         _parameter_names(args), _execution(args), model=args.model,
+                         full_cell_model=args.full_cell_model)
+    with staged_files(args.out) as files:
+        paths = [files.table(result.indices, "sensitivity_indices.csv"),
+                 files.table(result.samples, "sensitivity_samples.csv"),
+                 files.figure(plot_ranking(result), "sensitivity_ranking.png")]
+    if args.json:
+        print(json.dumps(result.indices.to_dict(orient="records"), indent=2, default=str))
+        return 0
+    for figure in figures:
+        ranked = result.ranking(figure).head(args.top)
+        print(f"\n{figure}: which unknown moves it most (Sobol, 95 % confidence half-widths)")
+        print(format_table(ranked.drop(columns=["figure"]).round(3)))
+    print(f"\n{len(result.samples)} simulations ({args.base_samples} base samples x "
+          f"({len(result.inputs)} inputs + 2)); wrote {len(paths)} files to {args.out}")
     return 0
 
 
@@ -358,7 +437,27 @@ def _command_full_cell(args) -> int:
           f"{balanced.cathode_window_mAh_cm2:.3f} mAh/cm2 over their windows)", file=sys.stderr)
     prediction = predict_full_cell(design, model=args.model, fade_cycles=args.cycles,
                                    show_progress=True)
-    print(format_number_list(prediction.summary))
+    summary = dict(prediction.summary)
+    if args.uncertainty:
+        print(f"uncertainty: {args.samples} samples of the full cell (seed {args.seed})",
+              file=sys.stderr)
+        retention = f"retention_after_{args.cycles}_cycles_pct"
+        summary.update(_intervals(
+            args, {"full_cell_energy_Wh_kg": "energy_Wh_kg_both",
+                   "full_cell_retention_pct": retention},
+            model="SPM", full_cell_model=args.model, full_cell_cycles=args.cycles,
+            design=dict(prepotassiation_mAh_g=args.prepotassiation,
+                        cathode_excess_pct=args.cathode_excess,
+                        cathode_initial_x=args.cathode_x)))
+    if args.json:
+        import json
+
+        prediction.write(args.out)
+        print(json.dumps(summary, indent=2, default=str))
+        return 0
+    print(format_number_list({k: v for k, v in summary.items() if k != "uncertainty"}))
+    if args.uncertainty:
+        print(f"fitted values {summary['uncertainty']['fitted_values']}")
     paths = prediction.write(args.out)
     print(f"PREDICTION without a measured counterpart; wrote {len(paths)} files to "
           f"{paths[0].parent} (currents per g of cathode)")
@@ -474,6 +573,30 @@ def _add_cycles(sub, default: int, what: str, minimum: int = 1, why: str = "") -
                      help=f"{what} (default {default})")
 
 
+def _add_uncertainty(sub, what: str, samples: int = 8) -> None:
+    sub.add_argument("--uncertainty", action="store_true",
+                     help=f"also the 5-95 %% interval of {what} over the unknowns "
+                          f"(<figure>_p05, <figure>_p95)")
+    sub.add_argument("--samples", type=_whole_number(2, ": an interval needs two or more"),
+                     default=samples, help=f"Latin-hypercube samples (default {samples})")
+    _add_sampling(sub)
+
+
+def _add_sampling(sub) -> None:
+    sub.add_argument("--seed", type=_whole_number(0), default=0, help="sampling seed (default 0)")
+    sub.add_argument("--recalibrate", action="store_true",
+                     help="refit the fitted values for every sample (slow: minutes per "
+                          "sample); default: sample them within their fitted uncertainty")
+    sub.add_argument("--parameters", default=None,
+                     help="sample only these inputs, separated by ';' (names as in the "
+                          "sensitivity table; default: every unknown behind the figures)")
+    sub.add_argument("--workers", type=_whole_number(1), default=1,
+                     help="local processes (default 1)")
+    sub.add_argument("--scheduler", help="Dask scheduler address, e.g. tcp://host:8786")
+    sub.add_argument("--checkpoint", help="JSONL file: finished samples are kept there and a "
+                                          "rerun with the same settings resumes")
+
+
 def _add_cell(sub) -> None:
     sub.add_argument("--cell", default=DEFAULT_CELL, help=f"default {DEFAULT_CELL}")
 
@@ -534,6 +657,7 @@ def build_parser() -> argparse.ArgumentParser:
     table.add_argument("--json", action="store_true", help="print a JSON list instead")
     table.add_argument("--exact", action="store_true",
                        help="simulate every cycle (default: adaptive inter-cycle extrapolation)")
+    _add_uncertainty(table, "the withheld row's capacity and retention")
 
     full = commands.add_parser("full-cell", help="predict the K0.6CoO2 || soft carbon cell")
     _add_model(full, "SPMe")
@@ -546,6 +670,26 @@ def build_parser() -> argparse.ArgumentParser:
                       help="extra cathode loading [%% over the set's value]")
     full.add_argument("--cathode-x", type=_number, default=None,
                       help="x in KxCoO2 at assembly (default 0.6, as made)")
+    full.add_argument("--json", action="store_true", help="print the summary as JSON")
+    _add_uncertainty(full, "the energy and retention", samples=4)
+
+    sensitivity = commands.add_parser(
+        "sensitivity", help="rank the unknowns by how much they move the headline figures")
+    sensitivity.add_argument(
+        "--figures", default=",".join(SENSITIVITY_FIGURES),
+        help=f"comma-separated, of: {', '.join(FIGURES)} (default "
+             f"{','.join(SENSITIVITY_FIGURES)})")
+    sensitivity.add_argument("--base-samples", type=_whole_number(2), default=4,
+                             help="Sobol base samples N, a power of 2; N x (inputs + 2) "
+                                  "simulations (default 4)")
+    sensitivity.add_argument("--top", type=_whole_number(1), default=10,
+                             help="inputs listed per figure (default 10)")
+    sensitivity.add_argument("--json", action="store_true", help="print every index as JSON")
+    sensitivity.add_argument("--full-cell-model", type=_model_name, default="SPM",
+                             help="model of the full-cell figures (default SPM)")
+    _add_model(sensitivity, "SPM")
+    _add_out(sensitivity, "kion_sim_output/sensitivity")
+    _add_sampling(sensitivity)
 
     sweep = commands.add_parser("sweep", help="run a parameter sweep from a TOML file")
     sweep.add_argument("file", help="sweep file (see kion_sim.sweeps.spec)")
@@ -638,7 +782,8 @@ def main(argv: list[str] | None = None) -> int:
                 "table-s1": _command_table_s1, "calibrate": _command_calibrate,
                 "full-cell": _command_full_cell, "sweep": _command_sweep,
                 "mechanisms": _command_mechanisms, "morphology": _command_morphology,
-                "compare": _command_compare, "bpx": _command_bpx, "eis": _command_eis}
+                "compare": _command_compare, "bpx": _command_bpx, "eis": _command_eis,
+                "sensitivity": _command_sensitivity}
     try:
         return handlers[args.command](args) or 0
     except KionSimError as error:

@@ -75,7 +75,10 @@ def balance(cell: CellParameters) -> Balance:
 def full_cell_design(prepotassiation_mAh_g: float = 0.0, cathode_excess_pct: float = 0.0,
                      cathode_initial_x: float | None = None,
                      anode_loading_mg_cm2: float | None = None,
-                     name: str = FULL_CELL) -> CellParameters:
+                     name: str = FULL_CELL,
+                     material_overrides: dict[str, dict[str, float]] | None = None,
+                     electrode_overrides: dict[str, dict[str, float]] | None = None,
+                     ) -> CellParameters:
     """The full cell with the first-cycle remedies applied.
 
     Parameters
@@ -84,8 +87,10 @@ def full_cell_design(prepotassiation_mAh_g: float = 0.0, cathode_excess_pct: flo
     cathode_excess_pct : extra cathode loading, % over the set's value.
     cathode_initial_x : x in KxCoO2 at assembly (default: the as-made 0.6).
     anode_loading_mg_cm2 : carbon loading (default: the set's value).
+    material_overrides, electrode_overrides : values replaced before the remedies are applied
+        (an uncertainty sample), as in :func:`~kion_sim.parameters.build_cell_parameters`.
     """
-    base = build_cell_parameters(name)
+    base = build_cell_parameters(name, material_overrides, electrode_overrides)
     anode, cathode = base.electrodes["anode"], base.electrodes["cathode"]
     if prepotassiation_mAh_g < 0 or cathode_excess_pct <= -100:
         raise InvalidInputError("pre-potassiation must be >= 0 mAh/g and cathode excess "
@@ -99,12 +104,14 @@ def full_cell_design(prepotassiation_mAh_g: float = 0.0, cathode_excess_pct: flo
             raise InvalidInputError(f"{label} would start at stoichiometry {value:.3f}, outside "
                                     f"its tabulated range {low:.3f}-{high:.3f}")
     recipe = load_cell(name).electrodes
-    loading = recipe["cathode"]["active mass loading [mg.cm-2]"].value
-    overrides = {
-        "anode": {"initial stoichiometry": anode_sto},
-        "cathode": {"initial stoichiometry": cathode_x,
-                    "active mass loading [mg.cm-2]": loading * (1 + cathode_excess_pct / 100)},
-    }
+    given = electrode_overrides or {}
+    loading = given.get("cathode", {}).get(
+        "active mass loading [mg.cm-2]", recipe["cathode"]["active mass loading [mg.cm-2]"].value)
+    overrides = {role: dict(values) for role, values in given.items()}
+    overrides.setdefault("anode", {})["initial stoichiometry"] = anode_sto
+    overrides.setdefault("cathode", {}).update({
+        "initial stoichiometry": cathode_x,
+        "active mass loading [mg.cm-2]": loading * (1 + cathode_excess_pct / 100)})
     if anode_loading_mg_cm2 is not None:
         overrides["anode"]["active mass loading [mg.cm-2]"] = anode_loading_mg_cm2
-    return build_cell_parameters(name, electrode_overrides=overrides)
+    return build_cell_parameters(name, material_overrides, overrides)

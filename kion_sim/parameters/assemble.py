@@ -411,7 +411,8 @@ def build_cell_parameters(name: str,
                           ) -> CellParameters:
     """Like :func:`cell_parameters`, with some material or electrode values replaced.
 
-    ``material_overrides`` maps a material name to ``{value key: new value}``, e.g.
+    ``material_overrides`` maps a material name (or the mechanism's, or the cell's own name for
+    its ``[values]``) to ``{value key: new value}``, e.g.
     ``{"soft_carbon_900C": {"diffusivity [m2.s-1]": 3e-16}}``; ``electrode_overrides`` maps
     an electrode role to values of the cell's recipe, e.g.
     ``{"cathode": {"active mass loading [mg.cm-2]": 4.0}}``. ``mechanism`` names the fade
@@ -428,6 +429,7 @@ def build_cell_parameters(name: str,
     for component, values in (material_overrides or {}).items():
         overrides.setdefault(component, {}).update(
             {k: Quantity(k, float(v), "fitted", "trial value") for k, v in values.items()})
+    cell = _overridden(cell, overrides)  # the cell's own [values] (an uncertainty sample)
     if cell.kind not in CELL_KINDS:
         raise ParameterSetError(f"{cell.path}: kind {cell.kind!r}; valid: {CELL_KINDS}")
     area_m2 = cell.value("electrode area [cm2]") * 1e-4
@@ -440,7 +442,7 @@ def build_cell_parameters(name: str,
                                 f"{', '.join(_SLOTS[cell.kind])}")
     designs = {role: _electrode_design(role, slot, cell, area_m2, overrides, shapes.get(role))
                for role, slot in _SLOTS[cell.kind].items()}
-    electrolyte = load_material(cell.references["electrolyte"])
+    electrolyte = _overridden(load_material(cell.references["electrolyte"]), overrides)
     c_e_ref = electrolyte.value("salt concentration [mol.m-3]")
     values: dict = {}
     for design in designs.values():
@@ -452,7 +454,8 @@ def build_cell_parameters(name: str,
     if trapping:
         values.update(_trap_site_values(carbon, c_e_ref))
     if cell.kind == "half_cell":
-        values.update(_metal_counter_values(load_material(cell.references["counter"]), c_e_ref))
+        values.update(_metal_counter_values(
+            _overridden(load_material(cell.references["counter"]), overrides), c_e_ref))
     nominal = _nominal_capacity_Ah(designs)
     values.update(_cell_values(cell, area_m2, nominal))
     # PyBaMM's own cut-offs sit just outside what the OCPs reach; protocol steps stop inside.

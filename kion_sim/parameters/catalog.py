@@ -2,6 +2,9 @@
 
 Every value in a set is a table ``{value, provenance, source}``; the unit sits in the key's
 brackets as in PyBaMM (``"density [g.cm-3]"``). Provenance is one of ``PROVENANCE_KINDS``.
+An estimate also gives the span it could plausibly take, ``range = [low, high]``, and why
+(``range_source``); a fitted value carries its 1-sigma multiplicative uncertainty
+(``uncertainty_factor``, or "1-sigma factor X" in its source). kion_sim.uncertainty samples both.
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ CELL_ROLES = {
     "full_cell": (("anode", "cathode", "electrolyte"), ("anode", "cathode")),
 }
 _UNIT_IN_KEY = re.compile(r"\[([^\]]+)\]\s*$")
+_SIGMA_IN_SOURCE = re.compile(r"1-sigma factor ([0-9.eE+-]+|inf)")
 
 
 # A folder of parameter sets to use instead of the packaged ones (e.g. a recalibrated copy).
@@ -68,6 +72,9 @@ class Quantity:
     value: float
     provenance: str
     source: str
+    range: tuple[float, float] | None = None  # an estimate's plausible span (low, high)
+    range_source: str = ""  # why those bounds
+    uncertainty_factor: float | None = None  # a fitted value's 1-sigma multiplicative factor
 
     @property
     def unit(self) -> str:
@@ -157,7 +164,56 @@ def _read_quantity(path: Path, key: str, entry: object) -> Quantity:
         raise ParameterSetError(f"{path}: {key!r} must hold a number, got {value!r}")
     if not math.isfinite(value):  # TOML allows nan and inf; no physical value is either
         raise ParameterSetError(f"{path}: {key!r} must be a finite number, got {value!r}")
-    return Quantity(key, float(value), entry["provenance"], entry["source"].strip())
+    source = entry["source"].strip()
+    span = _read_range(path, key, float(value), entry)
+    factor = _read_uncertainty_factor(path, key, entry, source)
+    return Quantity(key, float(value), entry["provenance"], source, span,
+                    str(entry.get("range_source", "")).strip(), factor)
+
+
+def _read_range(path: Path, key: str, value: float, entry: dict) -> tuple[float, float] | None:
+    """An entry's ``range = [low, high]``: required of estimates, checked against the value."""
+    if "range" not in entry:
+        if entry["provenance"] == "estimate":
+            raise ParameterSetError(
+                f"{path}: estimate {key!r} needs a plausible span: range = [low, high], "
+                f"range_source = \"<why those bounds>\"")
+        return None
+    span = entry["range"]
+    if not isinstance(span, list) or len(span) != 2 or not all(
+            isinstance(b, int | float) and not isinstance(b, bool) and math.isfinite(b)
+            for b in span):
+        raise ParameterSetError(f"{path}: {key!r} range must be [low, high] with two finite "
+                                f"numbers, got {span!r}")
+    low, high = float(span[0]), float(span[1])
+    if not low < high:
+        raise ParameterSetError(f"{path}: {key!r} range [{low:g}, {high:g}] needs low < high")
+    if not low <= value <= high:
+        raise ParameterSetError(f"{path}: {key!r} range [{low:g}, {high:g}] must hold its "
+                                f"value {value:g}")
+    if (value > 0 and not low > 0) or (value >= 0 and low < 0):
+        raise ParameterSetError(f"{path}: {key!r} range [{low:g}, {high:g}] must keep the sign "
+                                f"of its value {value:g} (low {'> 0' if value > 0 else '>= 0'})")
+    reason = entry.get("range_source", "")
+    if not isinstance(reason, str) or not reason.strip():
+        raise ParameterSetError(f"{path}: {key!r} range must say why: range_source = "
+                                f"\"<reasoning for the bounds>\", got {reason!r}")
+    return low, high
+
+
+def _read_uncertainty_factor(path: Path, key: str, entry: dict, source: str) -> float | None:
+    """A value's 1-sigma multiplicative factor (>= 1): its own key, else its fit's source."""
+    factor = entry.get("uncertainty_factor")
+    if factor is None:
+        match = _SIGMA_IN_SOURCE.search(source)
+        if match is None:
+            return None
+        factor = float(match.group(1))
+    if isinstance(factor, bool) or not isinstance(factor, int | float) or \
+            math.isnan(factor) or not factor >= 1:
+        raise ParameterSetError(f"{path}: {key!r} uncertainty_factor must be a number >= 1 "
+                                f"(a 1-sigma multiplicative factor), got {factor!r}")
+    return float(factor)
 
 
 def _read_table(path: Path, name: str, entry: dict) -> Table:

@@ -7,6 +7,7 @@ import pandas as pd
 from kion_sim.errors import UnknownNameError
 from kion_sim.parameters.catalog import (
     Component,
+    Quantity,
     cell_names,
     load_cell,
     load_material,
@@ -14,13 +15,17 @@ from kion_sim.parameters.catalog import (
 )
 
 
+def _row(component: Component, group: str, q: Quantity) -> dict:
+    low, high = q.range or (None, None)
+    return dict(component=component.name, group=group, key=q.key, value=q.value, unit=q.unit,
+                provenance=q.provenance, source=q.source, range_low=low, range_high=high,
+                range_source=q.range_source or None, uncertainty_factor=q.uncertainty_factor)
+
+
 def _rows(component: Component, group: str) -> list[dict]:
-    rows = [dict(component=component.name, group=group, key=q.key, value=q.value, unit=q.unit,
-                 provenance=q.provenance, source=q.source)
-            for q in component.quantities.values()]
+    rows = [_row(component, group, q) for q in component.quantities.values()]
     for role, recipe in component.electrodes.items():
-        rows += [dict(component=component.name, group=role, key=q.key, value=q.value, unit=q.unit,
-                      provenance=q.provenance, source=q.source) for q in recipe.values()]
+        rows += [_row(component, role, q) for q in recipe.values()]
     rows += [dict(component=component.name, group=group, key=f"table: {t.name}",
                   value=f"{t.path.name} ({len(t.x)} points)", unit=f"{t.x_label} -> {t.y_label}",
                   provenance=t.provenance, source=t.source) for t in component.tables.values()]
@@ -28,7 +33,8 @@ def _rows(component: Component, group: str) -> list[dict]:
 
 
 def provenance_table(name: str) -> pd.DataFrame:
-    """Every value of the cell or material ``name`` with unit, provenance and source.
+    """Every value of the cell or material ``name`` with unit, provenance and source, an
+    estimate's plausible range and a fitted value's 1-sigma factor.
 
     For a cell, the rows of the materials it uses follow its own.
 

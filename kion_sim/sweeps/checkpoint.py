@@ -18,10 +18,12 @@ from kion_sim.parameters.catalog import parameter_set_digest
 def fingerprint(spec) -> str:
     """Identifies a sweep's settings, points and parameter-set contents, so a checkpoint is
     never mixed with another sweep nor reused after the cell's files changed (a recalibration)."""
-    text = json.dumps([spec.cell, spec.model, spec.cycles, spec.current_density_mA_g,
-                       spec.lower_V, spec.upper_V, list(spec.outputs), list(spec.points),
-                       spec.exact, parameter_set_digest(spec.cell)],
-                      sort_keys=True, default=str)
+    settings = [spec.cell, spec.model, spec.cycles, spec.current_density_mA_g,
+                spec.lower_V, spec.upper_V, list(spec.outputs), list(spec.points),
+                spec.exact, parameter_set_digest(spec.cell) if spec.cell else ""]
+    if getattr(spec, "evaluator", ""):  # a named evaluator's options say what it computes
+        settings += [spec.evaluator, spec.evaluator_options]
+    text = json.dumps(settings, sort_keys=True, default=str)
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 

@@ -6,6 +6,7 @@ worker keeps one evaluator per sweep, so built simulations are reused across its
 
 from __future__ import annotations
 
+import importlib
 import socket
 import time
 from collections.abc import Iterable, Iterator
@@ -20,14 +21,29 @@ _EVALUATORS: dict[str, PointEvaluator] = {}  # per worker process: one per sweep
 DASK_CONNECT_TIMEOUT_S = 10.0
 
 
+def named_evaluator(name: str):
+    """The function a sweep's ``evaluator`` names ("package.module:function")."""
+    module, _, function = name.partition(":")
+    try:
+        return getattr(importlib.import_module(module), function)
+    except (ImportError, AttributeError) as error:
+        raise InvalidInputError(f"sweep evaluator {name!r} cannot be found ({error}); give "
+                                f"'package.module:function'") from None
+
+
 def evaluate_record(spec: SweepSpec, index: int, point: dict, reuse: bool = True) -> dict:
     """Run one point; a failure is recorded with its message, never raised."""
-    key = f"{fingerprint(spec)}-{reuse}"
-    if key not in _EVALUATORS:
-        _EVALUATORS[key] = PointEvaluator(spec, reuse=reuse)
+    if spec.evaluator:
+        function = named_evaluator(spec.evaluator)
+        evaluate = lambda p: function(p, spec.evaluator_options)  # noqa: E731
+    else:
+        key = f"{fingerprint(spec)}-{reuse}"
+        if key not in _EVALUATORS:
+            _EVALUATORS[key] = PointEvaluator(spec, reuse=reuse)
+        evaluate = _EVALUATORS[key]
     started = time.perf_counter()
     try:
-        outputs, error = _EVALUATORS[key](point), None
+        outputs, error = evaluate(point), None
     except Exception as failure:  # a failed point is a result: record it and go on
         outputs, error = failed_outputs(spec), f"{type(failure).__name__}: {failure}"
     return {"index": index, "point": point, "outputs": outputs, "error": error,

@@ -50,8 +50,16 @@ class SweepSpec:
     name: str = "sweep"
     swept: tuple[str, ...] = field(default=())
     exact: bool = False  # long runs take the fast fade path unless this is set
+    # A point evaluated by a named function instead ("package.module:function", called as
+    # function(point, evaluator_options) -> {output: value}); swept names and outputs are then
+    # the function's own, and the cell may be empty (kion_sim.uncertainty uses this).
+    evaluator: str = ""
+    evaluator_options: dict = field(default_factory=dict)
 
     def __post_init__(self):
+        if self.evaluator:
+            _check_evaluator_spec(self)
+            return
         if not isinstance(self.cell, str):
             raise InvalidInputError(f"a sweep's cell is a cell name, got {self.cell!r}")
         known = set(cell_parameters(self.cell).values)
@@ -76,6 +84,16 @@ class SweepSpec:
 
 
 MAX_POINTS = 100_000  # a sweep file asking for more is a typo, not a plan
+
+
+def _check_evaluator_spec(spec: SweepSpec) -> None:
+    if not isinstance(spec.evaluator, str) or spec.evaluator.count(":") != 1:
+        raise InvalidInputError(f"a sweep's evaluator is 'package.module:function', got "
+                                f"{spec.evaluator!r}")
+    if not spec.points:
+        raise InvalidInputError("a sweep needs at least one point")
+    if not spec.outputs:
+        raise InvalidInputError("a sweep with an evaluator must name its outputs")
 
 
 def _is_number(value) -> bool:

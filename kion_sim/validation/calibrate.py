@@ -118,7 +118,8 @@ def write_fitted_values(result: FitResult, model: str, folder: Path | None = Non
                   f"{result.mechanism}) to table_s1: {targets}; 1-sigma factor {factor:.3g}")
         entries.setdefault(parameter.material, {})[parameter.key] = (
             f'"{parameter.key}" = {{ value = {result.fitted[parameter.key]:.6g}, '
-            f'provenance = "fitted", source = "{source.replace(chr(34), chr(39))}" }}')
+            f'provenance = "fitted", source = "{source.replace(chr(34), chr(39))}", '
+            f'uncertainty_factor = {factor:.3g} }}')
     sections = _read_sections(path)
     sections = {name: text for name, text in sections.items()
                 if name.split(".")[0] != result.mechanism}

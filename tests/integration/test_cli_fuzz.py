@@ -49,6 +49,10 @@ def _cases(workspace: Path) -> list[list[str]]:
                                                                        "tcp://127.0.0.1:1"],
         ("sweep", "--plot"): ["nonsense", ""], ("sweep", "--out"): unwritable,
         ("sweep", "--checkpoint"): [str(workspace / "inputs")],
+        ("table-s1", "--samples"): ["1", "0", "x"], ("table-s1", "--seed"): ["-1", "x"],
+        ("full-cell", "--samples"): ["1", "2.5"], ("sensitivity", "--base-samples"): ["3", "x"],
+        ("sensitivity", "--figures"): ["nope", ""], ("sensitivity", "--parameters"): ["nope"],
+        ("sensitivity", "--seed"): _BAD_WHOLE[:1], ("sensitivity", "--out"): unwritable,
     }
     cases = []
     for (command, flag), values in per_flag.items():

@@ -235,9 +235,13 @@ def sets_copy(tmp_path, monkeypatch):
 
 
 def _edit(path, old, new):
+    """Replace ``old`` by ``new`` (each a text, or a list of texts edited in turn)."""
     text = path.read_text()
-    assert text.count(old) == 1, f"{old!r} is not unique in {path}"
-    path.write_text(text.replace(old, new))
+    pairs = zip(old, new, strict=True) if isinstance(old, list) else [(old, new)]
+    for before, after in pairs:
+        assert text.count(before) == 1, f"{before!r} is not unique in {path}"
+        text = text.replace(before, after)
+    path.write_text(text)
 
 
 def test_the_copy_builds_like_the_original(sets_copy):
@@ -247,8 +251,11 @@ def test_the_copy_builds_like_the_original(sets_copy):
 
 
 @pytest.mark.parametrize("file, old, new, error_type, words", [
-    ("cells/soft_carbon_half_cell.toml", '\n"porosity" = { value = 0.35',
-     '\n"porosity" = { value = 0.60', ParameterSetError, ["porosity + active fraction > 1"]),
+    # Each broken value keeps a range that holds it, so the cell check, not the range, speaks.
+    ("cells/soft_carbon_half_cell.toml",
+     ['\n"porosity" = { value = 0.35', '0.3-0.4", range = [0.28, 0.42]'],
+     ['\n"porosity" = { value = 0.60', '0.3-0.4", range = [0.28, 0.7]'], ParameterSetError,
+     ["porosity + active fraction > 1"]),
     ("cells/soft_carbon_half_cell.toml", '"initial stoichiometry"', '"initial sto"',
      ParameterSetError, ["'initial stoichiometry'"]),
     ("cells/soft_carbon_half_cell.toml", 'working = "soft_carbon_900C"',
@@ -259,11 +266,14 @@ def test_the_copy_builds_like_the_original(sets_copy):
      ParameterSetError, ["quarter_cell", "half_cell"]),
     ("materials/soft_carbon_900C.toml", '"density [g.cm-3]"', '"dens [g.cm-3]"',
      ParameterSetError, ["'density [g.cm-3]'"]),
-    ("cells/soft_carbon_half_cell.toml", '"active mass loading [mg.cm-2]" = { value = 1.0,',
-     '"active mass loading [mg.cm-2]" = { value = 0.0,', ParameterSetError,
+    ("cells/soft_carbon_half_cell.toml",
+     ['"active mass loading [mg.cm-2]" = { value = 1.0,', 'range = [0.5, 2.0], range_source = "K'],
+     ['"active mass loading [mg.cm-2]" = { value = 0.0,', 'range = [0.0, 2.0], range_source = "K'],
+     ParameterSetError,
      ["loading", "must be positive"]),
-    ("cells/soft_carbon_half_cell.toml", '"electrode area [cm2]" = { value = 1.131,',
-     '"electrode area [cm2]" = { value = -1.131,', ParameterSetError,
+    ("cells/soft_carbon_half_cell.toml",
+     ['"electrode area [cm2]" = { value = 1.131,', 'range = [0.785, 1.539]'],
+     ['"electrode area [cm2]" = { value = -1.131,', 'range = [-2.0, 1.539]'], ParameterSetError,
      ["area", "must be positive"]),
 ])
 def test_a_broken_cell_is_refused_naming_what_is_wrong(sets_copy, file, old, new, error_type,

@@ -19,7 +19,8 @@ from kion_sim.parameters import (
 from kion_sim.parameters.catalog import _read_component, bibtex_entries
 
 HEADER = '[component]\nname = "x"\nkind = "insertion"\nlabel = "X"\n'
-GOOD_VALUE = '"density [g.cm-3]" = { value = 2.0, provenance = "estimate", source = "a guess" }\n'
+GOOD_VALUE = ('"density [g.cm-3]" = { value = 2.0, provenance = "estimate", source = "a guess", '
+              'range = [1.8, 2.2], range_source = "a guess too" }\n')
 
 
 def test_provenance_kinds_are_the_four_the_house_style_names():

@@ -7,7 +7,8 @@ import pytest
 from kion_sim.errors import UnknownNameError
 from kion_sim.parameters import PROVENANCE_KINDS, cell_names, material_names, provenance_table
 
-COLUMNS = ["component", "group", "key", "value", "unit", "provenance", "source"]
+COLUMNS = ["component", "group", "key", "value", "unit", "provenance", "source", "range_low",
+           "range_high", "range_source", "uncertainty_factor"]
 
 
 def _entries(document):

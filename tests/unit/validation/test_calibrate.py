@@ -49,6 +49,7 @@ def test_a_stored_fit_keeps_the_other_mechanisms_fits(tmp_path):
     assert document["a_mechanism"]["soft_carbon_900C"]["diffusivity [m2.s-1]"]["value"] == 2e-16
     entry = document["b_mechanism"]["soft_carbon_900C"]["diffusivity [m2.s-1]"]
     assert entry["value"] == 4e-16 and entry["provenance"] == "fitted"
+    assert entry["uncertainty_factor"] == 1.1  # the fit's 1-sigma factor, machine-readable
     assert list(tmp_path.iterdir()) == [path]  # no temporary file left behind
 
 
