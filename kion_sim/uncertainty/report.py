@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 
+from kion_sim.errors import InvalidInputError
 from kion_sim.uncertainty.inputs import select_inputs
 from kion_sim.uncertainty.simulated import (
     EVALUATOR,
@@ -63,15 +64,29 @@ def describe(result: IntervalResult, samples: int, seed: int, recalibrate: bool)
             "fitted_values": FITTED_RECALIBRATED if recalibrate else FITTED_SAMPLED}
 
 
+GROUPINGS = ("input", "component")
+
+
+def component_groups(inputs) -> list[str]:
+    """One group per parameter file (a material, the cell's recipe, a mechanism) and one for
+    the fitted values: which file's unknowns are worth measuring."""
+    return ["fitted values" if i.kind == "fitted" else i.name.split(": ")[0] for i in inputs]
+
+
 def sensitivity(figures: list[str] = SENSITIVITY_FIGURES, base_samples: int = 4, seed: int = 0,
                 recalibrate: bool = False, parameters: list[str] | None = None,
-                execution: Execution = Execution(), **evaluator) -> SobolResult:
-    """Sobol indices of ``figures`` over the unknowns behind them:
-    ``base_samples * (inputs + 2)`` simulations."""
+                execution: Execution = Execution(), by: str = "input",
+                **evaluator) -> SobolResult:
+    """Sobol indices of ``figures`` over the unknowns behind them, ``by`` input
+    (``base_samples * (inputs + 2)`` simulations) or by component (one group per parameter
+    file: ``base_samples * (groups + 2)``, affordable for the long figures)."""
+    if by not in GROUPINGS:
+        raise InvalidInputError(f"unknown grouping {by!r}; valid: {', '.join(GROUPINGS)}")
     inputs = select_inputs(uncertain_inputs(check_figures(figures)), parameters)
     options = evaluator_options(figures, inputs, recalibrate=recalibrate, **evaluator)
+    groups = component_groups(inputs) if by == "component" else None
     return run_sobol(EVALUATOR, inputs, list(figures), base_samples, seed, options,
-                     **execution.settings())
+                     **execution.settings(), groups=groups)
 
 
 def plot_ranking(result: SobolResult, top: int = 12):

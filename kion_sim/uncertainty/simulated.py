@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import functools
 
-from kion_sim.errors import InvalidInputError, UnknownNameError
+from kion_sim.errors import InvalidInputError, SimulationError, UnknownNameError
 from kion_sim.parameters.catalog import load_cell, load_material
 from kion_sim.parameters.mechanisms import load_calibration, load_mechanism
 from kion_sim.uncertainty.inputs import UncertainInput
@@ -120,8 +120,14 @@ def _refit(point: dict, described: list[list], model: str) -> dict:
 
     estimates = [d for d in described if d[4] == "estimate"]
     materials, electrodes = _overrides(point, estimates, HALF_CELL, {})
+    # One process per sample: the study's own workers already fill the cores.
     result = calibrate(HALF_CELL, model, warm_start=True, fixed=materials,
-                       electrode_overrides=electrodes)
+                       electrode_overrides=electrodes, workers=1)
+    if not result.success:  # these estimates cannot reproduce the calibration data: reject
+        worst = result.residuals.loc[result.residuals["error"].abs().idxmax()]
+        raise SimulationError(f"the sample's estimates cannot meet the calibration targets "
+                              f"(worst: {worst['target']} off by {worst['error']:+.3g}); "
+                              f"{result.message}")
     return {(p.material, p.key): result.fitted[p.key] for p in result.parameters}
 
 

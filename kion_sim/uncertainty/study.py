@@ -99,16 +99,26 @@ class SobolResult:
         return rows.sort_values("ST", ascending=False).reset_index(drop=True)
 
 
-def _problem(inputs: list[UncertainInput]) -> dict:
+def _problem(inputs: list[UncertainInput], groups: list[str] | None = None) -> dict:
     # Sampled in the unit cube; each input's own transform maps to its distribution.
-    return {"num_vars": len(inputs), "names": [i.name for i in inputs],
-            "bounds": [[0.0, 1.0]] * len(inputs)}
+    problem = {"num_vars": len(inputs), "names": [i.name for i in inputs],
+               "bounds": [[0.0, 1.0]] * len(inputs)}
+    if groups is not None:  # indices per group: N x (groups + 2) runs instead of inputs + 2
+        if len(groups) != len(inputs):
+            raise InvalidInputError(f"{len(groups)} group names for {len(inputs)} inputs")
+        problem["groups"] = list(groups)
+    return problem
+
+
+def _index_names(inputs: list[UncertainInput], groups: list[str] | None) -> list[str]:
+    return list(dict.fromkeys(groups)) if groups is not None else [i.name for i in inputs]
 
 
 def sobol_unit_samples(inputs: list[UncertainInput], base_samples: int,
-                       seed: int) -> np.ndarray:
+                       seed: int, groups: list[str] | None = None) -> np.ndarray:
     """SALib's Saltelli/Sobol design in the unit cube: ``base_samples * (inputs + 2)`` rows
-    (first-order and total indices; no second-order ones, which would double the cost)."""
+    (first-order and total indices; no second-order ones, which would double the cost), or
+    ``base_samples * (groups + 2)`` with ``groups`` (one group name per input)."""
     from SALib.sample import sobol as sobol_sample
 
     check_sample_settings(base_samples, seed)
@@ -117,25 +127,28 @@ def sobol_unit_samples(inputs: list[UncertainInput], base_samples: int,
                                 f"property), got {base_samples}; e.g. 8, 16, 32")
     if not inputs:
         raise InvalidInputError("a sensitivity study needs at least one uncertain input")
-    return sobol_sample.sample(_problem(inputs), base_samples, calc_second_order=False,
-                               scramble=True, seed=seed)
+    return sobol_sample.sample(_problem(inputs, groups), base_samples,
+                               calc_second_order=False, scramble=True, seed=seed)
 
 
 def sobol_indices(inputs: list[UncertainInput], outputs: np.ndarray, seed: int,
-                  figure: str = "y") -> pd.DataFrame:
-    """S1 and ST of one figure from its values on :func:`sobol_unit_samples`' rows."""
+                  figure: str = "y", groups: list[str] | None = None) -> pd.DataFrame:
+    """S1 and ST of one figure (per input, or per group) from its values on
+    :func:`sobol_unit_samples`' rows."""
     from SALib.analyze import sobol as sobol_analyze
 
     outputs = np.asarray(outputs, dtype=float)
+    names = _index_names(inputs, groups)
     if not np.all(np.isfinite(outputs)):  # Saltelli's estimators need every row
-        nan = [math.nan] * len(inputs)
+        nan = [math.nan] * len(names)
         found = {"S1": nan, "S1_conf": nan, "ST": nan, "ST_conf": nan}
     else:
         with warnings.catch_warnings():  # a constant figure: SALib divides 0 by 0
             warnings.simplefilter("ignore", RuntimeWarning)
-            found = sobol_analyze.analyze(_problem(inputs), outputs, calc_second_order=False,
-                                          num_resamples=200, conf_level=0.95, seed=seed)
-    return pd.DataFrame({"figure": figure, "input": [i.name for i in inputs],
+            found = sobol_analyze.analyze(_problem(inputs, groups), outputs,
+                                          calc_second_order=False, num_resamples=200,
+                                          conf_level=0.95, seed=seed)
+    return pd.DataFrame({"figure": figure, "input": names,
                          "S1": found["S1"], "S1_conf": found["S1_conf"],
                          "ST": found["ST"], "ST_conf": found["ST_conf"]})
 
@@ -143,16 +156,18 @@ def sobol_indices(inputs: list[UncertainInput], outputs: np.ndarray, seed: int,
 def run_sobol(evaluator: str, inputs: list[UncertainInput], figures: list[str],
               base_samples: int = 8, seed: int = 0, options: dict | None = None,
               executor: str = "serial", workers: int | None = None, scheduler=None,
-              checkpoint=None, show_progress: bool = False) -> SobolResult:
-    """Sobol indices of every figure over ``inputs`` (``base_samples * (inputs + 2)`` runs).
+              checkpoint=None, show_progress: bool = False,
+              groups: list[str] | None = None) -> SobolResult:
+    """Sobol indices of every figure over ``inputs`` (``base_samples * (inputs + 2)`` runs),
+    or over groups of them (``groups``: one name per input; ``base_samples * (groups + 2)``).
 
     A figure with a failed run gets NaN indices (the estimators need every row).
     """
-    unit = sobol_unit_samples(inputs, base_samples, seed)
+    unit = sobol_unit_samples(inputs, base_samples, seed, groups)
     points = points_from_unit(inputs, unit)
-    table = _sweep(evaluator, {**(options or {}), "seed": seed, "sobol": base_samples},
-                   figures, points, "sensitivity", executor, workers, scheduler, checkpoint,
-                   show_progress)
-    indices = pd.concat([sobol_indices(inputs, table[f].to_numpy(dtype=float), seed, f)
-                         for f in figures], ignore_index=True)
+    table = _sweep(evaluator, {**(options or {}), "seed": seed, "sobol": base_samples,
+                               "groups": groups}, figures, points, "sensitivity", executor,
+                   workers, scheduler, checkpoint, show_progress)
+    indices = pd.concat([sobol_indices(inputs, table[f].to_numpy(dtype=float), seed, f,
+                                       groups) for f in figures], ignore_index=True)
     return SobolResult(inputs, table, indices)

@@ -138,8 +138,11 @@ def damped_gauss_newton(problem: TrialProblem, x: np.ndarray, free: list[int],
                 r_trial, jacobian_trial = problem.residuals_and_jacobian(trial, free, subset,
                                                                          lower, upper)
         x, r, jacobian = trial, r_trial, jacobian_trial
-        if decrease < 1e-6 * max(cost, 1e-12):  # stalled: a least-squares minimum, not a root
-            return x, r, jacobian, True
+        if decrease < 1e-6 * max(cost, 1e-12):
+            # Stalled: a least-squares minimum. Fine for more residuals than values; with
+            # as many values as targets, a root was there to find unless a target is beyond
+            # reach, so it counts only if every target is met within its uncertainty.
+            return x, r, jacobian, len(r) > len(free) or np.max(np.abs(r)) < 1
     return x, r, jacobian, False
 
 

@@ -62,6 +62,19 @@ def test_sobol_indices_of_the_ishigami_function_match_the_analytical_ones():
     assert len(result.samples) == 2048 * (3 + 2)
 
 
+def test_grouped_sobol_indices_of_the_ishigami_function_match_the_analytical_ones():
+    # x2 enters alone; x1 and x3 only with each other: the group {x1, x3} carries all the
+    # rest of the variance, 1 - S2 (Ishigami & Homma), first order and total alike.
+    inputs = [UncertainInput.estimate(f"x{i}", 0.0, -math.pi, math.pi) for i in (1, 2, 3)]
+    result = run_sobol(ISHIGAMI, inputs, ["y"], base_samples=2048, seed=5,
+                       options={"a": 7.0, "b": 0.1}, groups=["x1 and x3", "x2", "x1 and x3"])
+    found = result.indices.set_index("input")
+    assert list(found.index) == ["x1 and x3", "x2"]
+    np.testing.assert_allclose(found["S1"], [0.5576, 0.4424], atol=0.04)
+    np.testing.assert_allclose(found["ST"], [0.5576, 0.4424], atol=0.04)
+    assert len(result.samples) == 2048 * (2 + 2)
+
+
 def test_intervals_are_reproducible_with_a_fixed_seed_and_move_with_another():
     run = lambda seed: run_intervals(LINEAR, [_x()], ["y"], samples=16,  # noqa: E731
                                      seed=seed).intervals
