@@ -11,9 +11,7 @@ from __future__ import annotations
 
 import datetime
 import math
-import os
 import re
-import tempfile
 from pathlib import Path
 
 import numpy as np
@@ -150,17 +148,11 @@ def fade_dataset(summary: pd.DataFrame, **settings) -> xr.Dataset:
 
 def write_netcdf(dataset: xr.Dataset, path: str | Path) -> Path:
     """Write ``dataset`` to netCDF (version 3, by scipy) whole or not at all."""
+    from kion_sim.output import staged_files
+
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(suffix=".nc.part", dir=path.parent)
-    os.close(handle)
-    try:
-        netcdf_writer(dataset)(temporary)
-        os.replace(temporary, path)
-    finally:
-        if os.path.exists(temporary):
-            os.remove(temporary)
-    return path
+    with staged_files(path.parent) as files:
+        return files.file(path.name, netcdf_writer(dataset))
 
 
 def netcdf_writer(dataset: xr.Dataset):
