@@ -1,11 +1,14 @@
 """Long fade runs: brute force, or adaptive inter-cycle extrapolation (Sulzer et al. 2021).
 
 Degradation changes the state at the end of a cycle only a little from one cycle to the
-next. The fast path simulates a cycle or two, extrapolates the whole end-of-cycle state
-linearly over many cycles (linear, so K conservation survives), simulates two cycles from
-there to measure the new slope, and adapts the jump to the measured change. The error of each
-jump is estimated from the change of slope (the neglected second-order term) and a jump whose
-estimate exceeds the tolerance is redone shorter. Skipped cycles get interpolated capacities.
+next. The fast path simulates three cycles, extrapolates the whole end-of-cycle state linearly
+over many cycles (linear, so K conservation survives), and simulates two cycles from there:
+the first settles what the extrapolation cannot carry, the pair measures the slope there. The
+trapezoid corrector (mean of the two slopes) is not solved again: its move is added to the next
+landing, and the landed cycles' capacities are moved by its share of the jump. So a jump costs
+two solved cycles, not four. The error of each jump is estimated from the change of slope (the
+neglected second-order term) and a jump whose estimate exceeds the tolerance is redone
+shorter. Skipped cycles are interpolated by a parabola through three solved ones.
 """
 
 from __future__ import annotations
@@ -38,6 +41,8 @@ from kion_sim.simulation.runner import (
 # Runs at least this long take the fast path by default (table-s1, fitting, sweeps).
 FAST_FADE_FROM_CYCLES = 10
 _MAX_GROWTH = 3.0  # a jump at most triples after a good one
+_FIRST_JUMP = 3  # cycles 3 to 6: the slope still changes fast
+_MAX_LAG = 0.5
 _FAST_STATE = "hysteresis state"
 
 
@@ -50,7 +55,7 @@ class FadeRun:
     simulated_cycles: int
     error_estimate_pct: float
     method: str
-    end_state: object = None  # the last solved cycle (a PyBaMM solution), for state checks
+    end_state: object = None  # the last solved cycle (a PyBaMM solution), corrected
     initial_K_mol: float | None = None  # K held at the start (degradation_states' balance)
 
 
@@ -174,7 +179,7 @@ def fade_run(cell: CellParameters, current_density_mA_g: float, cycles: int, mod
     for cycle in range(1, first_exact + 1):
         state, steps = stepper(state)
         rows += _rows(cycle, steps)
-        ends[cycle] = (np.array(state.all_ys[0]).ravel().copy(), steps)
+        ends[cycle] = (_vector(state), steps)
     if exact:
         return FadeRun(cycle_summary(pd.DataFrame(rows)), cycles, 0.0, "exact", state,
                        stepper.initial_K_mol)
@@ -183,60 +188,105 @@ def fade_run(cell: CellParameters, current_density_mA_g: float, cycles: int, mod
 
 def _extrapolate(stepper, state, rows, ends, n, cycles, tolerance_pct) -> FadeRun:
     reference = ends[2][1][-1][1]  # capacity of cycle 2's last current step
-    jump, simulated, total_error = 2, n, 0.0
+    jump, simulated, total_error = _FIRST_JUMP, n, 0.0
+    fast = stepper.fast_states()
+    slope = ends[n][0] - ends[n - 1][0]
+    pending = np.zeros_like(slope)  # the last corrector's move, made at the next landing
+    corner = n - 1  # the solved cycle before the jump's start: the parabola's third point
     while n < cycles:
-        y_prev, (y_now, steps_now) = ends[n - 1][0], ends[n]
-        jump = max(1, min(jump, cycles - n - 2))
-        landed = _jump(stepper, state, y_prev, y_now, jump) if jump >= 2 else None
-        simulated += 4 if jump >= 2 else 0
+        y_now, steps_now = ends[n]
+        slope[fast] = 0.0  # fast states settle within a cycle: do not drift them
+        jump = min(jump, cycles - n - 2)
+        landed = _land(stepper, state, y_now, y_now + pending + jump * slope) \
+            if jump >= 2 else None
         if landed is None:
             if jump > 2:
                 jump = max(2, jump // 2)  # overshot into a state the cell cannot hold
                 continue
-            state, steps = stepper(_with_state(state, y_now))  # no room to jump: one cycle
-            n, simulated = n + 1, simulated + 1
+            start = stepper.bounded(y_now, y_now + pending)
+            state, steps = stepper(_with_state(state, start))  # no room to jump: one cycle
+            n, simulated, pending = n + 1, simulated + 1, np.zeros_like(slope)
             rows += _rows(n, steps)
-            ends[n] = (np.array(state.all_ys[0]).ravel().copy(), steps)
+            ends[n], corner = (_vector(state), steps), n - 1
+            slope = ends[n][0] - start
             continue
-        probe_steps, after_1, steps_1, after_2, steps_2 = landed
+        simulated += 2
+        after_1, steps_1, after_2, steps_2 = landed
+        y_1, y_2 = _vector(after_1), _vector(after_2)
+        landed_slope = y_2 - y_1
+        landed_slope[fast] = 0.0
+        # Trapezoid corrector, made at the next landing instead of by solving from it again:
+        # it moves the state by jump * (landed_slope - slope) / 2, ``lag`` cycles along the
+        # jump's path (negative: behind the predictor). The landed capacities move by that many
+        # cycles of their mean change over the jump (read from the two solved ends; the
+        # cycle-to-cycle change of a capacity is solver noise that a jump would multiply).
+        correction = jump * (landed_slope - slope) / 2
+        path = jump * slope
+        lag = jump * float(np.dot(correction, path) / np.dot(path, path)) if np.any(path) else 0.0
+        step_shift = lag / (jump + 1) * _step_slopes(steps_now, steps_1)
         # Predictor and corrector differ by the second-order term; the corrector's own
-        # error is about a sixth of that difference (trapezoid vs Euler).
-        gap = max(abs(a[1] - b[1]) for a, b in zip(probe_steps, steps_1, strict=True))
-        error_pct = 100 * gap / 6 / reference
-        if error_pct > tolerance_pct and jump > 2:
+        # error is about a sixth of that difference.
+        error_pct = 100 * np.max(np.abs(step_shift[:, 0])) / 6 / reference
+        # A corrector more than half a jump away means the slope changed beyond what a
+        # straight line along the path describes: reject as if the estimate were too large.
+        if (error_pct > tolerance_pct or abs(lag) > _MAX_LAG * jump) and jump > 2:
             jump = max(2, jump // 2)  # reject: retry from cycle n with a shorter jump
             continue
         total_error += error_pct
+        steps_1, steps_2 = _shifted(steps_1, step_shift), _shifted(steps_2, step_shift)
         first, last = n + jump + 1, n + jump + 2
-        for skipped in range(n + 1, first):  # linear between the two solved ends
-            w = (skipped - n) / (first - n)
-            rows += _rows(skipped, [(kind, (1 - w) * q0 + w * q1, (1 - w) * e0 + w * e1)
-                                    for (kind, q0, e0), (_, q1, e1) in zip(steps_now, steps_1,
-                                                                           strict=True)])
+        ends[first], ends[last] = (y_1, steps_1), (y_2, steps_2)
+        rows += _interpolated(ends, corner, n, first)
         rows += _rows(first, steps_1) + _rows(last, steps_2)
-        ends[first] = (np.array(after_1.all_ys[0]).ravel().copy(), steps_1)
-        ends[last] = (np.array(after_2.all_ys[0]).ravel().copy(), steps_2)
-        state, n = after_2, last
+        # The landed slope was measured on the predictor's path; the next jump starts on the
+        # corrector's, ``lag`` cycles behind it. Between the two measurements (cycles n - 1/2
+        # and n + jump + 3/2) the slope moved from ``slope`` to ``landed_slope``: move it on by
+        # the half cycle to ``last`` and back by the lag.
+        next_slope = landed_slope + (lag + 0.5) / (jump + 2) * (landed_slope - slope)
+        state, n, slope, pending, corner = after_2, last, next_slope, correction, n
         growth = math.sqrt(tolerance_pct / error_pct) if error_pct > 0 else _MAX_GROWTH
         jump = max(2, int(jump * min(_MAX_GROWTH, growth)))
+    _with_state(state, stepper.bounded(ends[n][0], ends[n][0] + pending))  # corrected end
     summary = cycle_summary(pd.DataFrame(rows))
     return FadeRun(summary[summary["cycle"] <= cycles].reset_index(drop=True), simulated,
                    total_error, "extrapolated", state, stepper.initial_K_mol)
 
 
-def _jump(stepper, state, y_prev, y_now, jump):
-    """Predictor-corrector jump of ``jump`` cycles; None if a landing state cannot be solved."""
-    slope = y_now - y_prev
-    slope[stepper.fast_states()] = 0.0  # fast states settle within a cycle: do not drift them
+def _step_slopes(steps_before, steps_after) -> np.ndarray:
+    """Change of each step's (capacity, energy) from one cycle to another."""
+    return np.array([(q1 - q0, e1 - e0) for (_, q0, e0), (_, q1, e1)
+                     in zip(steps_before, steps_after, strict=True)])
+
+
+def _shifted(steps, shift: np.ndarray) -> list[tuple[str, float, float]]:
+    return [(kind, q + dq, e + de) for (kind, q, e), (dq, de) in zip(steps, shift, strict=True)]
+
+
+def _land(stepper, state, y_now, y_landing):
+    """The two cycles solved from the landing ``y_landing``; None if it cannot be solved."""
     try:
-        probe_1, probe_steps = stepper(_with_state(state, stepper.bounded(
-            y_now, y_now + jump * slope)))
-        probe_2, _ = stepper(probe_1)
-        landed_slope = np.array(probe_2.all_ys[0]).ravel() - np.array(probe_1.all_ys[0]).ravel()
-        landed_slope[stepper.fast_states()] = 0.0
-        after_1, steps_1 = stepper(_with_state(state, stepper.bounded(
-            y_now, y_now + jump * (slope + landed_slope) / 2)))
+        after_1, steps_1 = stepper(_with_state(state, stepper.bounded(y_now, y_landing)))
         after_2, steps_2 = stepper(after_1)
     except SimulationError:
         return None
-    return probe_steps, after_1, steps_1, after_2, steps_2
+    return after_1, steps_1, after_2, steps_2
+
+
+def _vector(solution) -> np.ndarray:
+    return np.array(solution.all_ys[0]).ravel().copy()
+
+
+def _interpolated(ends, before, start, end) -> list[dict]:
+    """Rows of the cycles skipped between the solved ``start`` and ``end``: the parabola through
+    those two and the solved cycle ``before`` (a straight line sags by jump^2/8 times the
+    curvature, the largest error of a long jump)."""
+    kinds = [kind for kind, _, _ in ends[start][1]]
+    corners = [(cycle, np.array([(q, e) for _, q, e in ends[cycle][1]]))
+               for cycle in (before, start, end)]
+    rows = []
+    for skipped in range(start + 1, end):
+        value = sum(values * math.prod((skipped - other) / (cycle - other)
+                                       for other, _ in corners if other != cycle)
+                    for cycle, values in corners)
+        rows += _rows(skipped, [(kind, q, e) for kind, (q, e) in zip(kinds, value, strict=True)])
+    return rows

@@ -1,0 +1,34 @@
+"""The fast fade path's bookkeeping between solved cycles, without solving anything."""
+
+import numpy as np
+import pytest
+
+from kion_sim.simulation.fade import _interpolated, _shifted, _step_slopes
+
+
+def _steps(cycle: int):
+    """A fade that is exactly quadratic in the cycle number (the parabola must reproduce it);
+    a straight line between cycles 10 and 110 would sag by 100^2/8 * 2 * 1e-4 = 0.25."""
+    charge = 200.0 - 0.05 * cycle + 1e-4 * cycle**2
+    return [("discharge", charge + 1.0, 50.0), ("charge", charge, 3.0 * charge)]
+
+
+def test_skipped_cycles_lie_on_the_parabola_through_three_solved_ones():
+    ends = {cycle: (None, _steps(cycle)) for cycle in (8, 10, 110)}
+    rows = _interpolated(ends, 8, 10, 110)
+    assert [row["cycle"] for row in rows[::2]] == list(range(11, 110))
+    for row in rows:
+        kind, capacity, energy = _steps(row["cycle"])[row["step"] - 1]
+        assert row["kind"] == kind
+        assert row["capacity_mAh_g"] == pytest.approx(capacity, abs=1e-9)
+        assert row["energy_mWh_g"] == pytest.approx(energy, abs=1e-9)
+
+
+def test_a_capacity_shift_moves_every_step_by_its_share():
+    before, after = _steps(10), _steps(20)
+    slopes = _step_slopes(before, after)
+    np.testing.assert_allclose(slopes[:, 0], [after[0][1] - before[0][1],
+                                              after[1][1] - before[1][1]])
+    moved = _shifted(after, -0.5 * slopes)  # half way back to cycle 10
+    assert [kind for kind, _, _ in moved] == ["discharge", "charge"]
+    assert moved[1][1] == pytest.approx((before[1][1] + after[1][1]) / 2)
