@@ -31,12 +31,15 @@ from kion_sim.validation.trial_runs import (
     runs_needed,
 )
 
-# Residuals are (simulated - measured) / uncertainty: within 0.05 of it is converged.
-CONVERGED_RESIDUAL = 0.05
+# Residuals are (simulated - measured) / uncertainty: within a tenth of it is converged (the
+# values are then within about a tenth of their own 1-sigma uncertainty of the optimum).
+CONVERGED_RESIDUAL = 0.1
 _STEP_LOG10 = 0.01  # finite differences of 2.3 %: above the fast path's noise, below a sigma
 # Stages 1 and 2 only bring the start near the optimum; the last stage converges fully.
 _STAGE_RESIDUAL = 0.3
 _MAX_STEP_LOG10 = 1.0  # at most a decade per iteration: the response is far from linear beyond
+# A Jacobian measured within 7 % of the fitted values serves for their uncertainties.
+_KEEP_JACOBIAN_LOG10 = 3 * _STEP_LOG10
 
 
 class TrialProblem:
@@ -89,16 +92,23 @@ class TrialProblem:
 
 def damped_gauss_newton(problem: TrialProblem, x: np.ndarray, free: list[int],
                         subset: list[int], lower: np.ndarray, upper: np.ndarray,
-                        tolerance: float = CONVERGED_RESIDUAL, max_iterations: int = 20):
+                        tolerance: float = CONVERGED_RESIDUAL, max_iterations: int = 20,
+                        start_jacobian: np.ndarray | None = None):
     """Levenberg-Marquardt on the ``free`` values against the ``subset`` of targets, until
     every residual is within ``tolerance`` (or the cost stalls: a minimum, not a root).
 
     Where a point and its finite-difference neighbours fit on the workers at once, they are
     solved together (speculatively: the Jacobian is needed unless the point is the last).
-    Otherwise the point is solved first; if it is the last, its Jacobian is the previous one
-    carried over by Broyden's rank-one update (the step is then within a fraction of a sigma).
+    Otherwise the point is solved first; if it is the last and within 7 % of the previous
+    point, it keeps that point's Jacobian.
+    With ``start_jacobian`` (a stage's start, where no uncertainty is read from the Jacobian),
+    every point is solved alone and the Jacobian only carried by Broyden's update, refreshed by
+    finite differences after two rejected steps in a row.
     Returns (x, residuals at x, Jacobian at x, converged).
     """
+    if start_jacobian is not None:
+        return _broyden_gauss_newton(problem, x, free, subset, lower, upper, tolerance,
+                                     max_iterations, start_jacobian)
     long_runs = sum(run.is_long for run in set(runs_needed(
         [problem.targets[i] for i in subset]).values()))
     speculative = (len(free) + 1) * long_runs <= problem.runner.workers
@@ -130,10 +140,12 @@ def damped_gauss_newton(problem: TrialProblem, x: np.ndarray, free: list[int],
                 return x, r, jacobian, False
         decrease = cost - 0.5 * r_trial @ r_trial
         if jacobian_trial is None:
-            if np.max(np.abs(r_trial)) < tolerance:
-                moved = trial[free] - x[free]
-                jacobian_trial = jacobian + np.outer(r_trial - r - jacobian @ moved,
-                                                     moved) / (moved @ moved)
+            if (np.max(np.abs(r_trial)) < tolerance
+                    and np.max(np.abs(trial - x)) <= _KEEP_JACOBIAN_LOG10):
+                # The last step was short: the Jacobian just measured holds here to a few %
+                # (a Broyden update over so short a step would only amplify the fast path's
+                # noise into the uncertainties).
+                jacobian_trial = jacobian
             else:
                 r_trial, jacobian_trial = problem.residuals_and_jacobian(trial, free, subset,
                                                                          lower, upper)
@@ -143,6 +155,36 @@ def damped_gauss_newton(problem: TrialProblem, x: np.ndarray, free: list[int],
             # as many values as targets, a root was there to find unless a target is beyond
             # reach, so it counts only if every target is met within its uncertainty.
             return x, r, jacobian, len(r) > len(free) or np.max(np.abs(r)) < 1
+    return x, r, jacobian, False
+
+
+def _broyden_gauss_newton(problem, x, free, subset, lower, upper, tolerance, max_iterations,
+                          jacobian):
+    r = problem.residuals([x], subset)[0]
+    damping, rejected = 1e-3, 0
+    for _ in range(max_iterations):
+        cost = 0.5 * r @ r
+        if np.max(np.abs(r)) < tolerance:
+            return x, r, jacobian, True
+        gradient, curvature = jacobian.T @ r, jacobian.T @ jacobian
+        step = -np.linalg.solve(curvature + damping * np.diag(np.diag(curvature) + 1e-12),
+                                gradient)
+        step *= min(1.0, _MAX_STEP_LOG10 / max(np.max(np.abs(step)), 1e-300))
+        trial = x.copy()
+        trial[free] = np.clip(x[free] + step, lower[free], upper[free])
+        moved = trial[free] - x[free]
+        if np.max(np.abs(moved)) < 1e-6:  # pinned at a bound or step vanished
+            return x, r, jacobian, False
+        r_trial = problem.residuals([trial], subset)[0]
+        # A rejected point still tells how the residuals move: update the Jacobian either way.
+        jacobian = jacobian + np.outer(r_trial - r - jacobian @ moved, moved) / (moved @ moved)
+        if 0.5 * r_trial @ r_trial < cost:
+            x, r, damping, rejected = trial, r_trial, max(damping / 10, 1e-7), 0
+            continue
+        damping, rejected = damping * 10, rejected + 1
+        if rejected == 2:  # the carried Jacobian has gone stale: measure it afresh
+            r, jacobian = problem.residuals_and_jacobian(x, free, subset, lower, upper)
+            rejected = 0
     return x, r, jacobian, False
 
 
@@ -158,14 +200,18 @@ def staged_solution(problem: TrialProblem, x0: np.ndarray, lower: np.ndarray,
     x = x0.copy()
     if short and long and len(x0) > 1 and not problem.runner.exact:
         _, jacobian = problem.residuals_and_jacobian(x, everything, all_targets, lower, upper)
-        first = _values_for_short_targets(jacobian, _rows(targets, short), _rows(targets, long))
+        short_rows = _rows(targets, short)
+        first = _values_for_short_targets(jacobian, short_rows, _rows(targets, long))
         rest = [i for i in everything if i not in first]
         # Long first: a retention is a ratio, little moved by the capacity values, whereas a
         # fade value far off moves the 2nd-cycle capacities a lot (SEI of the first cycle).
         _say(problem, "stage 1: long-run targets", rest)
         x, *_ = damped_gauss_newton(problem, x, rest, long, lower, upper, _STAGE_RESIDUAL)
         _say(problem, "stage 2: short-run targets", first)
-        x, *_ = damped_gauss_newton(problem, x, first, short, lower, upper, _STAGE_RESIDUAL)
+        # The first Jacobian's short-run rows start Broyden's updates: each iteration then
+        # solves one point, not one per value.
+        x, *_ = damped_gauss_newton(problem, x, first, short, lower, upper, _STAGE_RESIDUAL,
+                                    start_jacobian=jacobian[np.ix_(short_rows, first)])
         _say(problem, "stage 3: all targets", everything)
     return damped_gauss_newton(problem, x, everything, all_targets, lower, upper)
 

@@ -74,7 +74,7 @@ def test_the_staged_fit_finds_the_root_from_the_cold_start_with_fewer_long_runs(
     assert staged.long_evaluations < together.long_evaluations
 
 
-def test_the_last_jacobian_carried_by_broyden_is_close_to_the_true_one():
+def test_the_jacobian_returned_for_the_uncertainties_is_close_to_the_true_one_at_the_fit():
     problem = _AnalyticalProblem()
     problem.runner = type("OneWorker", (), {"workers": 1, "exact": False})()  # lazy batches
     start = TRUTH + np.array([0.01, -0.05, 0.05])
@@ -91,3 +91,19 @@ def test_values_go_to_the_targets_that_determine_them():
                          [0.1, 0.3, -30.0],
                          [100.0, 30.0, -40.0]])
     assert _values_for_short_targets(jacobian, [0, 2], [1]) == [0, 1]
+
+
+def test_broyden_updates_from_a_rough_start_reach_the_root_with_fewer_evaluations():
+    start = TRUTH + np.array([0.05, -0.3, 0.0])
+    short = [0, 2]  # the two capacities; fit capacity and diffusivity to them
+    measured = _AnalyticalProblem()
+    _, exact = measured.residuals_and_jacobian(start, [0, 1], short, *_bounds(measured))
+    rough = exact * np.array([[1.3, 0.7], [0.8, 1.4]])  # a Jacobian from somewhere else
+    broyden = _AnalyticalProblem()
+    x, residuals, _, converged = damped_gauss_newton(broyden, start, [0, 1], short,
+                                                     *_bounds(broyden), start_jacobian=rough)
+    assert converged and np.max(np.abs(residuals)) < 0.1
+    assert x[:2] == pytest.approx(TRUTH[:2], abs=0.01)
+    finite_differences = _AnalyticalProblem()
+    damped_gauss_newton(finite_differences, start, [0, 1], short, *_bounds(finite_differences))
+    assert broyden.evaluations < finite_differences.evaluations
