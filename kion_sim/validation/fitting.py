@@ -23,9 +23,11 @@ from kion_sim.validation.staged_fit import TrialProblem, staged_solution
 from kion_sim.validation.trial_runs import (
     TrialRunner,
     fit_workers,
+    needs_timeseries,
     residual_size,
     runs_needed,
     solve_run,
+    trial_overrides,
 )
 
 
@@ -172,8 +174,7 @@ def evaluate_targets(cell: CellParameters, targets: list[Target], model: str = "
                      exact: bool = False) -> list[tuple[float, np.ndarray]]:
     """Simulate each distinct run the targets need once; return (value, residuals) per target."""
     runs = runs_needed(targets)
-    keep_timeseries = any(isinstance(t, VoltageCurveTarget) for t in targets)
-    outputs = {run: solve_run(cell, run, model, exact, keep_timeseries)
+    outputs = {run: solve_run(cell, run, model, exact, needs_timeseries(targets))
                for run in dict.fromkeys(runs.values())}
     return [(t.simulated(*outputs[runs[i]]), t.residuals(*outputs[runs[i]]))
             for i, t in enumerate(targets)]
@@ -202,15 +203,6 @@ class FitResult:
             "fitted": self.fitted[p.key],
             "uncertainty_factor_1sigma": self.uncertainty_factor[p.key]}
             for p in self.parameters])
-
-
-def _overrides(parameters: list[FitParameter], log_values: np.ndarray,
-               fixed: dict[str, dict[str, float]] | None = None) -> dict:
-    """Material overrides for a trial: ``fixed`` values, then the fitted ones over them."""
-    overrides: dict[str, dict[str, float]] = {k: dict(v) for k, v in (fixed or {}).items()}
-    for parameter, log_value in zip(parameters, log_values, strict=True):
-        overrides.setdefault(parameter.material, {})[parameter.key] = 10.0 ** log_value
-    return overrides
 
 
 FIT_STRATEGIES = ("staged", "least-squares")
@@ -252,7 +244,7 @@ def fit(cell: str, parameters: list[FitParameter], targets: list[Target], model:
 
     def residual_vector(log_values: np.ndarray) -> np.ndarray:
         calls["count"] += 1
-        trial = build_cell_parameters(cell, _overrides(parameters, log_values, fixed),
+        trial = build_cell_parameters(cell, trial_overrides(parameters, log_values, fixed),
                                       electrode_overrides, mechanism=mechanism)
         try:
             evaluated = evaluate_targets(trial, targets, model, exact)
@@ -267,7 +259,7 @@ def fit(cell: str, parameters: list[FitParameter], targets: list[Target], model:
 
     solution = least_squares(residual_vector, x0, bounds=bounds, diff_step=1e-3,
                              x_scale=1.0, max_nfev=max_evaluations)
-    fitted_cell = build_cell_parameters(cell, _overrides(parameters, solution.x, fixed),
+    fitted_cell = build_cell_parameters(cell, trial_overrides(parameters, solution.x, fixed),
                                         electrode_overrides, mechanism=mechanism)
     evaluated = evaluate_targets(fitted_cell, targets, model, exact)
     return FitResult(
@@ -282,8 +274,7 @@ def fit(cell: str, parameters: list[FitParameter], targets: list[Target], model:
 
 def _staged_fit(cell, parameters, targets, model, start, x0, bounds, show_progress, exact,
                 mechanism, fixed, electrode_overrides, workers) -> FitResult:
-    keep_timeseries = any(isinstance(t, VoltageCurveTarget) for t in targets)
-    with TrialRunner(model, exact, fit_workers(workers), keep_timeseries) as runner:
+    with TrialRunner(model, exact, fit_workers(workers), needs_timeseries(targets)) as runner:
         problem = TrialProblem(cell, parameters, targets, runner, fixed, electrode_overrides,
                                mechanism, show_progress)
         x, _, jacobian, converged = staged_solution(problem, x0, *bounds)

@@ -29,6 +29,7 @@ from kion_sim.validation.trial_runs import (
     residual_size,
     residual_vector,
     runs_needed,
+    trial_overrides,
 )
 
 # Residuals are (simulated - measured) / uncertainty: within a tenth of it is converged (the
@@ -48,15 +49,13 @@ class TrialProblem:
     def __init__(self, cell: str, parameters, targets, runner: TrialRunner, fixed=None,
                  electrode_overrides=None, mechanism=None, show_progress: bool = False):
         self.cell, self.parameters, self.targets = cell, parameters, targets
-        self.runner, self.fixed = runner, fixed or {}
+        self.runner, self.fixed = runner, fixed
         self.electrode_overrides, self.mechanism = electrode_overrides, mechanism
         self.show_progress, self.evaluations = show_progress, 0
 
     def trial(self, log_values: np.ndarray) -> TrialCell:
-        overrides = {material: dict(values) for material, values in self.fixed.items()}
-        for parameter, log_value in zip(self.parameters, log_values, strict=True):
-            overrides.setdefault(parameter.material, {})[parameter.key] = float(10.0 ** log_value)
-        return TrialCell(self.cell, overrides, self.electrode_overrides, self.mechanism)
+        return TrialCell(self.cell, trial_overrides(self.parameters, log_values, self.fixed),
+                         self.electrode_overrides, self.mechanism)
 
     def outputs(self, points: list[np.ndarray], subset: list[int]) -> list[list]:
         """Each point's run outputs for the targets in ``subset`` (solved together)."""
@@ -67,9 +66,7 @@ class TrialProblem:
 
     def residuals(self, points: list[np.ndarray], subset: list[int]) -> list[np.ndarray]:
         chosen = [self.targets[i] for i in subset]
-        size = sum(residual_size(t) for t in chosen)
-        vectors = [residual_vector(chosen, outputs, size)
-                   for outputs in self.outputs(points, subset)]
+        vectors = [residual_vector(chosen, outputs) for outputs in self.outputs(points, subset)]
         self.evaluations += len(points)
         return vectors
 
@@ -118,14 +115,9 @@ def damped_gauss_newton(problem: TrialProblem, x: np.ndarray, free: list[int],
         cost = 0.5 * r @ r
         if np.max(np.abs(r)) < tolerance:
             return x, r, jacobian, True
-        gradient, curvature = jacobian.T @ r, jacobian.T @ jacobian
         while True:
-            step = -np.linalg.solve(curvature + damping * np.diag(np.diag(curvature) + 1e-12),
-                                    gradient)
-            step *= min(1.0, _MAX_STEP_LOG10 / max(np.max(np.abs(step)), 1e-300))
-            trial = x.copy()
-            trial[free] = np.clip(x[free] + step, lower[free], upper[free])
-            if np.allclose(trial, x, rtol=0, atol=1e-6):  # pinned at a bound or step vanished
+            trial = _damped_step(x, r, jacobian, damping, free, lower, upper)
+            if trial is None:
                 return x, r, jacobian, False
             if speculative:
                 r_trial, jacobian_trial = problem.residuals_and_jacobian(trial, free, subset,
@@ -158,6 +150,18 @@ def damped_gauss_newton(problem: TrialProblem, x: np.ndarray, free: list[int],
     return x, r, jacobian, False
 
 
+def _damped_step(x, r, jacobian, damping, free, lower, upper) -> np.ndarray | None:
+    """The Levenberg-Marquardt trial point from ``x``, at most a decade per value and inside
+    the bounds; None if it does not move (pinned at a bound, or the step vanished)."""
+    curvature = jacobian.T @ jacobian
+    step = -np.linalg.solve(curvature + damping * np.diag(np.diag(curvature) + 1e-12),
+                            jacobian.T @ r)
+    step *= min(1.0, _MAX_STEP_LOG10 / max(np.max(np.abs(step)), 1e-300))
+    trial = x.copy()
+    trial[free] = np.clip(x[free] + step, lower[free], upper[free])
+    return None if np.allclose(trial, x, rtol=0, atol=1e-6) else trial
+
+
 def _broyden_gauss_newton(problem, x, free, subset, lower, upper, tolerance, max_iterations,
                           jacobian):
     r = problem.residuals([x], subset)[0]
@@ -166,15 +170,10 @@ def _broyden_gauss_newton(problem, x, free, subset, lower, upper, tolerance, max
         cost = 0.5 * r @ r
         if np.max(np.abs(r)) < tolerance:
             return x, r, jacobian, True
-        gradient, curvature = jacobian.T @ r, jacobian.T @ jacobian
-        step = -np.linalg.solve(curvature + damping * np.diag(np.diag(curvature) + 1e-12),
-                                gradient)
-        step *= min(1.0, _MAX_STEP_LOG10 / max(np.max(np.abs(step)), 1e-300))
-        trial = x.copy()
-        trial[free] = np.clip(x[free] + step, lower[free], upper[free])
-        moved = trial[free] - x[free]
-        if np.max(np.abs(moved)) < 1e-6:  # pinned at a bound or step vanished
+        trial = _damped_step(x, r, jacobian, damping, free, lower, upper)
+        if trial is None:
             return x, r, jacobian, False
+        moved = trial[free] - x[free]
         r_trial = problem.residuals([trial], subset)[0]
         # A rejected point still tells how the residuals move: update the Jacobian either way.
         jacobian = jacobian + np.outer(r_trial - r - jacobian @ moved, moved) / (moved @ moved)

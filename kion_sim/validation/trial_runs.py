@@ -141,14 +141,27 @@ def _key(trial: TrialCell, run: RunKey) -> tuple:
             trial.mechanism, run)
 
 
+def trial_overrides(parameters, log_values, fixed: dict | None = None) -> dict:
+    """Material overrides of one trial: the ``fixed`` values, the fitted ones (log10) over them."""
+    overrides = {material: dict(values) for material, values in (fixed or {}).items()}
+    for parameter, log_value in zip(parameters, log_values, strict=True):
+        overrides.setdefault(parameter.material, {})[parameter.key] = float(10.0 ** log_value)
+    return overrides
+
+
+def needs_timeseries(targets) -> bool:
+    """Whether a target reads the time series (a voltage curve), not only the cycle summary."""
+    return any(hasattr(target, "voltage_V") for target in targets)
+
+
 def residual_size(target) -> int:
     """How many residuals a target gives: one, or one per point of a measured curve."""
     return len(target.voltage_V) if hasattr(target, "voltage_V") else 1
 
 
-def residual_vector(targets, outputs, failed_size: int) -> np.ndarray:
+def residual_vector(targets, outputs) -> np.ndarray:
     """Residuals of ``targets`` from their runs' ``outputs``; a failed run is a bad fit."""
     if any(isinstance(output, str) for output in outputs):
-        return np.full(failed_size, 1e3)
+        return np.full(sum(residual_size(t) for t in targets), 1e3)
     return np.concatenate([target.residuals(*output)
                            for target, output in zip(targets, outputs, strict=True)])
