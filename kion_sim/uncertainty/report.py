@@ -3,7 +3,6 @@ Sobol ranking of which unknown moves them most."""
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 
 from kion_sim.errors import InvalidInputError
@@ -33,10 +32,8 @@ class Execution:
     show_progress: bool = True
 
     @property
-    def executor(self) -> str:
-        if self.scheduler:
-            return "dask"
-        return "serial" if (self.workers or os.cpu_count() or 1) == 1 else "local"
+    def executor(self) -> str:  # run_sweep runs "local" with one worker in this process
+        return "dask" if self.scheduler else "local"
 
     def settings(self) -> dict:
         return dict(executor=self.executor, workers=self.workers, scheduler=self.scheduler,
