@@ -6,7 +6,7 @@ anode's first-cycle loss becomes the full cell's. Researchers compensate in thre
 an option of :func:`full_cell_design`:
 
 - pre-potassiation: the carbon starts holding K (chemically or electrochemically added),
-  given in mAh per g of anode;
+  given in mAh per g of anode; exactly that much, filling the trap sites first;
 - cathode excess: more cathode per area, so its spare K pays for the SEI (the N/P ratio falls);
 - a K-rich cathode start: K0.6CoO2 topped up to a higher x before assembly.
 """
@@ -18,7 +18,12 @@ from dataclasses import dataclass
 import numpy as np
 
 from kion_sim.errors import InvalidInputError
-from kion_sim.parameters.assemble import CellParameters, ElectrodeDesign, build_cell_parameters
+from kion_sim.parameters.assemble import (
+    CellParameters,
+    ElectrodeDesign,
+    build_cell_parameters,
+    prepotassiated,
+)
 from kion_sim.parameters.catalog import cell_names, load_cell
 
 FULL_CELL = "full_cell"
@@ -69,7 +74,7 @@ def balance(cell: CellParameters) -> Balance:
     per_cm2 = lambda design, span: design.capacity_Ah(span) * 1e3 / area_cm2  # noqa: E731
     return Balance(per_cm2(anode, anode_span), per_cm2(cathode, cathode_span),
                    per_cm2(cathode, first_charge),
-                   per_cm2(anode, anode.initial_stoichiometry))
+                   anode.prepotassiation_mAh_g * anode.active_mass_g / area_cm2)
 
 
 def full_cell_design(prepotassiation_mAh_g: float = 0.0, cathode_excess_pct: float = 0.0,
@@ -95,9 +100,8 @@ def full_cell_design(prepotassiation_mAh_g: float = 0.0, cathode_excess_pct: flo
     if prepotassiation_mAh_g < 0 or cathode_excess_pct <= -100:
         raise InvalidInputError("pre-potassiation must be >= 0 mAh/g and cathode excess "
                                 f"> -100 %; got {prepotassiation_mAh_g}, {cathode_excess_pct}")
-    q_anode = anode.material.value("specific capacity at full stoichiometry [mAh.g-1]")
-    anode_sto = anode.initial_stoichiometry + prepotassiation_mAh_g / q_anode
     cathode_x = cathode.initial_stoichiometry if cathode_initial_x is None else cathode_initial_x
+    anode_sto = prepotassiated(anode, prepotassiation_mAh_g, base.trapping).initial_stoichiometry
     for label, value, design in (("anode", anode_sto, anode), ("cathode", cathode_x, cathode)):
         low, high = min(design.ocp.stoichiometry), max(design.ocp.stoichiometry)
         if not low <= value <= high:
@@ -108,10 +112,10 @@ def full_cell_design(prepotassiation_mAh_g: float = 0.0, cathode_excess_pct: flo
     loading = given.get("cathode", {}).get(
         "active mass loading [mg.cm-2]", recipe["cathode"]["active mass loading [mg.cm-2]"].value)
     overrides = {role: dict(values) for role, values in given.items()}
-    overrides.setdefault("anode", {})["initial stoichiometry"] = anode_sto
     overrides.setdefault("cathode", {}).update({
         "initial stoichiometry": cathode_x,
         "active mass loading [mg.cm-2]": loading * (1 + cathode_excess_pct / 100)})
     if anode_loading_mg_cm2 is not None:
-        overrides["anode"]["active mass loading [mg.cm-2]"] = anode_loading_mg_cm2
-    return build_cell_parameters(name, material_overrides, overrides)
+        overrides.setdefault("anode", {})["active mass loading [mg.cm-2]"] = anode_loading_mg_cm2
+    return build_cell_parameters(name, material_overrides, overrides,
+                                 prepotassiation_mAh_g=prepotassiation_mAh_g)

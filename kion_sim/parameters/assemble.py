@@ -56,6 +56,18 @@ class ElectrodeDesign:
     ocp: functions.TabulatedOCP
     active_fraction: float = 1.0
     geometry: ParticleGeometry | None = None  # None: a sphere of the material's radius
+    # K added before assembly [mAh per g of this electrode] and the trap sites' filling it
+    # leaves (None: the sites start at the pristine stoichiometry, as the main phase does).
+    prepotassiation_mAh_g: float = 0.0
+    trap_initial_stoichiometry: float | None = None
+    pristine_stoichiometry: float | None = None  # as declared, before pre-potassiation
+
+    @property
+    def declared_stoichiometry(self) -> float:
+        """The stoichiometry its cell file (or a design option) declares at assembly."""
+        if self.pristine_stoichiometry is None:
+            return self.initial_stoichiometry
+        return self.pristine_stoichiometry
 
     @property
     def ocp_range_V(self) -> tuple[float, float]:
@@ -252,6 +264,35 @@ _TRAP_KEYS = ("trap capacity [mAh.g-1]", "trap filling potential [V]",
               "trap release potential [V]", "trap site spread [V]", "trap branch switching rate")
 
 
+def _trap_start(carbon: ElectrodeDesign) -> float:
+    """Filling of the trap sites at t = 0: pristine unless pre-potassiation filled some."""
+    if carbon.trap_initial_stoichiometry is None:
+        return carbon.initial_stoichiometry
+    return carbon.trap_initial_stoichiometry
+
+
+def prepotassiated(carbon: ElectrodeDesign, prepotassiation_mAh_g: float,
+                   trapping: bool) -> ElectrodeDesign:
+    """``carbon`` holding exactly ``prepotassiation_mAh_g`` more K, placed where a first
+    potassiation puts it: the trap sites fill first (they fill near 0.7 V, above the main
+    phase's plateau), then the main phase. Nothing else is added."""
+    if not prepotassiation_mAh_g >= 0 or not math.isfinite(prepotassiation_mAh_g):
+        raise ParameterSetError(f"pre-potassiation must be a finite number >= 0 mAh/g, got "
+                                f"{prepotassiation_mAh_g!r}")
+    material, pristine = carbon.material, carbon.initial_stoichiometry
+    into_traps = 0.0
+    if trapping:
+        room = material.value("trap capacity [mAh.g-1]") * (1 - pristine)
+        into_traps = min(prepotassiation_mAh_g, room)
+    trap_capacity = material.value("trap capacity [mAh.g-1]") if trapping else 1.0
+    main_capacity = material.value("specific capacity at full stoichiometry [mAh.g-1]")
+    return replace(
+        carbon, prepotassiation_mAh_g=float(prepotassiation_mAh_g),
+        pristine_stoichiometry=pristine,
+        initial_stoichiometry=pristine + (prepotassiation_mAh_g - into_traps) / main_capacity,
+        trap_initial_stoichiometry=pristine + into_traps / trap_capacity if trapping else None)
+
+
 def _trap_site_values(carbon: ElectrodeDesign, c_e_ref: float) -> dict:
     """K-trapping sites as PyBaMM's secondary particle phase of the carbon.
 
@@ -273,7 +314,7 @@ def _trap_site_values(carbon: ElectrodeDesign, c_e_ref: float) -> dict:
         f"{prefix} electrode active material volume fraction": fraction,
         f"Secondary: Maximum concentration in {slot.lower()} electrode [mol.m-3]": c_max,
         f"Secondary: Initial concentration in {slot.lower()} electrode [mol.m-3]":
-            carbon.initial_stoichiometry * c_max,
+            _trap_start(carbon) * c_max,
         f"{prefix} particle radius [m]": carbon.geometry.equivalent_sphere_radius_m,
         f"{prefix} particle diffusivity [m2.s-1]": _TRAP_DIFFUSIVITY_M2_S,
         f"{prefix} electrode exchange-current density [A.m-2]":
@@ -408,6 +449,7 @@ def build_cell_parameters(name: str,
                           electrode_overrides: dict[str, dict[str, float]] | None = None,
                           mechanism: str | None = None,
                           particle_geometry: dict[str, ParticleGeometry] | None = None,
+                          prepotassiation_mAh_g: float = 0.0,
                           ) -> CellParameters:
     """Like :func:`cell_parameters`, with some material or electrode values replaced.
 
@@ -421,6 +463,8 @@ def build_cell_parameters(name: str,
     ``particle_geometry`` maps an electrode role to a
     :class:`~kion_sim.parameters.geometry.ParticleGeometry` that replaces its material's
     declared one (a morphology study, or a variant with no data behind it).
+    ``prepotassiation_mAh_g`` (full cells) is K put into the carbon before assembly, per g of
+    carbon: exactly that much is added, trap sites first (:func:`prepotassiated`).
     """
     cell = _with_electrode_values(load_cell(name), electrode_overrides or {})
     mechanism = load_mechanism(mechanism or cell.degradation.get("mechanism", NO_MECHANISM))
@@ -442,6 +486,12 @@ def build_cell_parameters(name: str,
                                 f"{', '.join(_SLOTS[cell.kind])}")
     designs = {role: _electrode_design(role, slot, cell, area_m2, overrides, shapes.get(role))
                for role, slot in _SLOTS[cell.kind].items()}
+    trapping = bool(cell.degradation.get("trapping", False))
+    if prepotassiation_mAh_g:
+        if cell.kind != "full_cell":
+            raise ParameterSetError(f"{cell.name} is a half cell: pre-potassiation is a "
+                                    f"full-cell remedy (its counter electrode is K metal)")
+        designs["anode"] = prepotassiated(designs["anode"], prepotassiation_mAh_g, trapping)
     electrolyte = _overridden(load_material(cell.references["electrolyte"]), overrides)
     c_e_ref = electrolyte.value("salt concentration [mol.m-3]")
     values: dict = {}
@@ -450,7 +500,6 @@ def build_cell_parameters(name: str,
     values.update(_electrolyte_values(electrolyte))
     carbon = designs["working" if cell.kind == "half_cell" else "anode"]
     values.update(_mechanism_values(mechanism, cell, carbon, overrides))
-    trapping = bool(cell.degradation.get("trapping", False))
     if trapping:
         values.update(_trap_site_values(carbon, c_e_ref))
     if cell.kind == "half_cell":

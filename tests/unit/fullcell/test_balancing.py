@@ -35,12 +35,26 @@ def test_windows_come_from_the_half_cells():
     assert electrode_window_V("k0p6coo2") == (2.0, 3.9)
 
 
-def test_prepotassiation_adds_k_to_the_carbon_before_assembly(sets):
-    q = _capacity(sets, "anode")
-    plain, topped = full_cell_design(), full_cell_design(prepotassiation_mAh_g=50)
-    added = (topped.electrodes["anode"].initial_stoichiometry
-             - plain.electrodes["anode"].initial_stoichiometry)
-    assert added == pytest.approx(50 / q)
+def _prepotassiated_mAh_g(cell, sets):
+    """K held by the carbon's main phase and trap sites above the pristine floor [mAh/g],
+    from the PyBaMM initial concentrations and the capacities in the files."""
+    values, anode = cell.values, sets.electrode("full_cell", "anode")
+    pristine = anode["initial stoichiometry"]
+    main = values["Initial concentration in negative electrode [mol.m-3]"] / values[
+        "Maximum concentration in negative electrode [mol.m-3]"]
+    traps = values["Secondary: Initial concentration in negative electrode [mol.m-3]"] / values[
+        "Secondary: Maximum concentration in negative electrode [mol.m-3]"]
+    return ((main - pristine) * _capacity(sets, "anode"),
+            (traps - pristine) * anode["trap capacity [mAh.g-1]"])
+
+
+@pytest.mark.parametrize("declared", [0.0, 60.0, 120.0, 180.0, 250.0])
+def test_prepotassiation_adds_exactly_what_was_declared_trap_sites_first(sets, declared):
+    main, traps = _prepotassiated_mAh_g(full_cell_design(prepotassiation_mAh_g=declared), sets)
+    anode = sets.electrode("full_cell", "anode")
+    room = anode["trap capacity [mAh.g-1]"] * (1 - anode["initial stoichiometry"])
+    assert main + traps == pytest.approx(declared, abs=1e-9)
+    assert traps == pytest.approx(min(declared, room), abs=1e-9)
 
 
 def test_impossible_designs_are_refused():
