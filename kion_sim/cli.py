@@ -432,7 +432,8 @@ def _command_full_cell(args) -> int:
 
     design = full_cell_design(prepotassiation_mAh_g=args.prepotassiation,
                               cathode_excess_pct=args.cathode_excess,
-                              cathode_initial_x=args.cathode_x)
+                              cathode_initial_x=args.cathode_x,
+                              window_guards=not args.no_window_guards)
     balanced = balance(design)
     check_writable_folder(args.out)
     print(f"N/P = {balanced.n_to_p:.2f} (anode {balanced.anode_window_mAh_cm2:.3f} vs cathode "
@@ -457,7 +458,10 @@ def _command_full_cell(args) -> int:
         prediction.write(args.out)
         print(json.dumps(summary, indent=2, default=str))
         return 0
-    print(format_number_list({k: v for k, v in summary.items() if k != "uncertainty"}))
+    for warning in summary["limit_warnings"]:
+        print(f"warning: {warning}", file=sys.stderr)
+    print(format_number_list({k: v for k, v in summary.items()
+                              if k not in ("uncertainty", "limit_warnings")}))
     if args.uncertainty:
         print(f"fitted values {summary['uncertainty']['fitted_values']}")
     paths = prediction.write(args.out)
@@ -672,6 +676,9 @@ def build_parser() -> argparse.ArgumentParser:
                       help="extra cathode loading [%% over the set's value]")
     full.add_argument("--cathode-x", type=_number, default=None,
                       help="x in KxCoO2 at assembly (default 0.6, as made)")
+    full.add_argument("--no-window-guards", action="store_true",
+                      help="end steps at the cell's cut-offs only (default: also where an "
+                           "electrode reaches its stated limit vs K); crossings are warned")
     full.add_argument("--json", action="store_true", help="print the summary as JSON")
     _add_uncertainty(full, "the energy and retention", samples=4)
 

@@ -83,6 +83,7 @@ def full_cell_design(prepotassiation_mAh_g: float = 0.0, cathode_excess_pct: flo
                      name: str = FULL_CELL,
                      material_overrides: dict[str, dict[str, float]] | None = None,
                      electrode_overrides: dict[str, dict[str, float]] | None = None,
+                     window_guards: bool = True,
                      ) -> CellParameters:
     """The full cell with the first-cycle remedies applied.
 
@@ -94,6 +95,9 @@ def full_cell_design(prepotassiation_mAh_g: float = 0.0, cathode_excess_pct: flo
     anode_loading_mg_cm2 : carbon loading (default: the set's value).
     material_overrides, electrode_overrides : values replaced before the remedies are applied
         (an uncertainty sample), as in :func:`~kion_sim.parameters.build_cell_parameters`.
+    window_guards : end each charge and discharge also where an electrode reaches a potential
+        limit its material states (the cathode's 3.9 V, the carbon's 0 V and 1.5 V), not only
+        at the cell's voltage cut-offs; False runs on the cut-offs alone and only reports.
     """
     base = build_cell_parameters(name, material_overrides, electrode_overrides)
     anode, cathode = base.electrodes["anode"], base.electrodes["cathode"]
@@ -118,4 +122,5 @@ def full_cell_design(prepotassiation_mAh_g: float = 0.0, cathode_excess_pct: flo
     if anode_loading_mg_cm2 is not None:
         overrides.setdefault("anode", {})["active mass loading [mg.cm-2]"] = anode_loading_mg_cm2
     return build_cell_parameters(name, material_overrides, overrides,
-                                 prepotassiation_mAh_g=prepotassiation_mAh_g)
+                                 prepotassiation_mAh_g=prepotassiation_mAh_g,
+                                 window_guards=window_guards)

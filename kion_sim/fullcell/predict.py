@@ -12,6 +12,12 @@ from pathlib import Path
 import pandas as pd
 
 from kion_sim.analysis.cycles import capacity_retention, cycle_summary, voltage_curves
+from kion_sim.analysis.windows import (
+    describe_crossing,
+    electrode_extremes,
+    electrode_limits,
+    limit_crossings,
+)
 from kion_sim.errors import InvalidInputError
 from kion_sim.fullcell.balancing import balance, full_cell_design
 from kion_sim.parameters.assemble import CellParameters
@@ -31,6 +37,11 @@ class FullCellPrediction:
     curves: pd.DataFrame
     rate: pd.DataFrame
     fade: pd.DataFrame
+    # each electrode's lowest and highest potential vs K/K+ per cycle of the fade run, and
+    # the limits it crossed (empty: every electrode stayed inside what its material states)
+    electrode_potentials: pd.DataFrame = None
+    limit_warnings: list = None
+    cycle2_timeseries: pd.DataFrame = None
 
     def write(self, folder: str | Path) -> list[Path]:
         """CSV tables and PNG figures, each written whole or not at all."""
@@ -40,6 +51,7 @@ class FullCellPrediction:
             plot_labelled_curves,
             plot_rate_capability,
         )
+        from kion_sim.plotting.electrodes import plot_electrode_potentials
 
         title = "K0.6CoO2 || soft carbon (prediction)"
         with staged_files(folder) as files:
@@ -54,6 +66,10 @@ class FullCellPrediction:
                 files.figure(plot_rate_capability(self.rate, title),
                              "full_cell_rate_capability.png"),
                 files.figure(plot_cycle_performance(self.fade, title), "full_cell_fade.png"),
+                files.table(self.electrode_potentials, "full_cell_electrode_potentials.csv"),
+                files.figure(plot_electrode_potentials(
+                    self.cycle2_timeseries, self.electrode_potentials,
+                    electrode_limits(self.cell), title), "full_cell_electrode_potentials.png"),
             ]
         return paths
 
@@ -82,6 +98,8 @@ def predict_full_cell(cell: CellParameters | None = None, model: str = "SPMe",
     fade = cycle_summary(fade_run.steps)
     fade["retention_pct"] = capacity_retention(fade, 2, "discharge")
     balanced = balance(cell)
+    extremes = electrode_extremes(fade_run.timeseries, cell)
+    crossings = limit_crossings(extremes, cell)
     summary = {
         "n_to_p": balanced.n_to_p,
         "first_cycle_efficiency_pct": first["coulombic_efficiency_pct"],
@@ -91,11 +109,22 @@ def predict_full_cell(cell: CellParameters | None = None, model: str = "SPMe",
             second["discharge_energy_mWh_g"] / second["discharge_capacity_mAh_g"],
         "energy_Wh_kg_both": second["discharge_energy_mWh_g"] * both_per_cathode,
         f"retention_after_{fade_cycles}_cycles_pct": float(fade["retention_pct"].iloc[-1]),
-        # Lowest carbon potential vs K/K+ (at the separator): below 0 V, K plating is likely.
-        "min_anode_potential_V": float(min(formation.timeseries["anode_potential_vs_K_V"].min(),
-                                           fade_run.timeseries["anode_potential_vs_K_V"].min())),
+        # Each electrode's extremes vs K/K+ at the separator, the assembly state left out
+        # (pristine carbon sits above its window): below 0 V on the carbon, K would plate.
+        **_extreme_potentials(formation, fade_run, cell),
+        "window_guards": cell.window_guards,
+        "limit_warnings": [describe_crossing(c) for c in crossings],
         "formation_current_mA_g_cathode": formation_mA_g,
         "fade_current_mA_g_cathode": fade_mA_g,
     }
     rate = rate_capability(cell, list(rates_mA_g), model=model) if rates_mA_g else pd.DataFrame()
-    return FullCellPrediction(cell, summary, curves[curves["cycle"] == 2], rate, fade)
+    second_cycle = formation.timeseries[formation.timeseries["cycle"] == 2]
+    return FullCellPrediction(cell, summary, curves[curves["cycle"] == 2], rate, fade,
+                              extremes, crossings, second_cycle)
+
+
+def _extreme_potentials(formation, fade_run, cell: CellParameters) -> dict[str, float]:
+    both = pd.concat([electrode_extremes(run.timeseries, cell) for run in (formation, fade_run)])
+    return {f"{column.replace('_V', '')}_potential_V": float(
+        both[column].min() if column.endswith("min_V") else both[column].max())
+        for column in both.columns if column != "cycle"}

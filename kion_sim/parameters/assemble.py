@@ -91,6 +91,10 @@ class CellParameters:
     values: dict
     mechanism: Mechanism = load_mechanism(NO_MECHANISM)
     trapping: bool = False  # the carbon holds K-trapping sites (a second particle phase)
+    # A full cell's current steps also end where an electrode reaches a limit its material
+    # states (what a three-electrode formation would set the cut-offs from); see
+    # :func:`electrode_limits_V`. False: the cell's voltage cut-offs alone, limits only reported.
+    window_guards: bool = False
 
     @property
     def is_half_cell(self) -> bool:
@@ -257,11 +261,11 @@ def _mechanics_values(carbon: ElectrodeDesign, declared: dict[str, Quantity]) ->
     return values
 
 
-# The trap sites' volume is bookkeeping (a share of the carbon's); their filling is fast.
-_TRAP_VOLUME_SHARE = 0.05
+# The trap sites' filling is fast: their diffusion never limits it.
 _TRAP_DIFFUSIVITY_M2_S = 1e-14
 _TRAP_KEYS = ("trap capacity [mAh.g-1]", "trap filling potential [V]",
-              "trap release potential [V]", "trap site spread [V]", "trap branch switching rate")
+              "trap release potential [V]", "trap site spread [V]", "trap branch switching rate",
+              "trap volume share")
 
 
 def _trap_start(carbon: ElectrodeDesign) -> float:
@@ -282,7 +286,8 @@ def prepotassiated(carbon: ElectrodeDesign, prepotassiation_mAh_g: float,
     material, pristine = carbon.material, carbon.initial_stoichiometry
     into_traps = 0.0
     if trapping:
-        room = material.value("trap capacity [mAh.g-1]") * (1 - pristine)
+        # full sites keep the floor's margin from 1 too: the site OCP is infinite there
+        room = material.value("trap capacity [mAh.g-1]") * (1 - 2 * pristine)
         into_traps = min(prepotassiation_mAh_g, room)
     trap_capacity = material.value("trap capacity [mAh.g-1]") if trapping else 1.0
     main_capacity = material.value("specific capacity at full stoichiometry [mAh.g-1]")
@@ -298,16 +303,18 @@ def _trap_site_values(carbon: ElectrodeDesign, c_e_ref: float) -> dict:
 
     The sites fill on potassiation around the filling potential and would release K only
     above the release potential, outside the window: the first cycle's irreversible loss.
-    Their volume share is bookkeeping; their capacity per g of carbon is what is declared.
+    Their capacity per g of carbon is what is declared; their volume share only sets their
+    surface area (how fast they fill), and is an estimate with a range like any other.
     """
     material, slot = carbon.material, carbon.slot
     missing = [k for k in _TRAP_KEYS if k not in material.quantities]
     if missing:
         raise ParameterSetError(f"{material.name}: the cell declares trapping but the "
                                 f"material lacks {missing}")
-    fraction = _TRAP_VOLUME_SHARE * carbon.active_fraction
+    share = material.value("trap volume share")  # sets the sites' surface area, not their K
+    fraction = share * carbon.active_fraction
     # c_max so that the sites' volume share holds the declared capacity per g of carbon
-    c_max = _max_concentration(material, "trap capacity [mAh.g-1]") / _TRAP_VOLUME_SHARE
+    c_max = _max_concentration(material, "trap capacity [mAh.g-1]") / share
     spread = material.value("trap site spread [V]")
     prefix = f"Secondary: {slot}"
     return {
@@ -450,6 +457,7 @@ def build_cell_parameters(name: str,
                           mechanism: str | None = None,
                           particle_geometry: dict[str, ParticleGeometry] | None = None,
                           prepotassiation_mAh_g: float = 0.0,
+                          window_guards: bool = True,
                           ) -> CellParameters:
     """Like :func:`cell_parameters`, with some material or electrode values replaced.
 
@@ -465,6 +473,8 @@ def build_cell_parameters(name: str,
     declared one (a morphology study, or a variant with no data behind it).
     ``prepotassiation_mAh_g`` (full cells) is K put into the carbon before assembly, per g of
     carbon: exactly that much is added, trap sites first (:func:`prepotassiated`).
+    ``window_guards`` (full cells): current steps also end at each electrode's stated
+    potential limits (:func:`electrode_limits_V`); False leaves only the voltage cut-offs.
     """
     cell = _with_electrode_values(load_cell(name), electrode_overrides or {})
     mechanism = load_mechanism(mechanism or cell.degradation.get("mechanism", NO_MECHANISM))
@@ -512,7 +522,18 @@ def build_cell_parameters(name: str,
     values["Lower voltage cut-off [V]"] = low - _CUT_OFF_MARGIN_V
     values["Upper voltage cut-off [V]"] = high + _CUT_OFF_MARGIN_V
     values["citations"] = _citations(cell, designs, electrolyte, mechanism)
-    return CellParameters(name, cell.kind, cell.label, designs, values, mechanism, trapping)
+    return CellParameters(name, cell.kind, cell.label, designs, values, mechanism, trapping,
+                          window_guards=cell.kind == "full_cell" and window_guards)
+
+
+LIMIT_KEYS = ("lower potential limit [V]", "upper potential limit [V]")
+
+
+def electrode_limits_V(design: ElectrodeDesign) -> tuple[float | None, float | None]:
+    """(lower, upper) potential vs K/K+ the electrode's material says it must stay within
+    (K plating, trap release, electrolyte oxidation...); None where it states none."""
+    quantities = design.material.quantities
+    return tuple(quantities[key].value if key in quantities else None for key in LIMIT_KEYS)
 
 
 def voltage_window_V(designs: dict[str, ElectrodeDesign]) -> tuple[float, float]:

@@ -12,7 +12,7 @@ from kion_sim.errors import (
     UnknownNameError,
     require_positive,
 )
-from kion_sim.parameters.assemble import CellParameters, voltage_window_V
+from kion_sim.parameters.assemble import CellParameters, electrode_limits_V, voltage_window_V
 from kion_sim.parameters.catalog import load_cell
 from kion_sim.protocols.language import MASS_BASES, MAX_CYCLES, Protocol, Step
 
@@ -76,7 +76,41 @@ def check_step_order(protocol: Protocol) -> None:
                 f"{step.kind} must start {side} its cut-off voltage")
 
 
-def _pybamm_step(step: Step, mass_g: float, nominal_Ah: float):
+# Each electrode's potential vs a K reference in the separator (what a three-electrode cell
+# reads); the electrolyte's own K+ gradients are small beside the limits' margins.
+ELECTRODE_POTENTIAL = "{slot} electrode surface potential difference at separator interface [V]"
+
+
+def _limit_event(slot: str, limit_V: float, above: bool):
+    name = ELECTRODE_POTENTIAL.format(slot=slot)
+    if above:  # positive until the potential rises to the limit
+        return lambda variables: limit_V - variables[name]
+    return lambda variables: variables[name] - limit_V
+
+
+def window_guards(cell: CellParameters) -> dict[str, list]:
+    """Per step kind, the terminations that end it where an electrode reaches a limit its
+    material states (none unless ``cell.window_guards``). Made once per experiment so PyBaMM
+    builds one model per kind of step, not one per step."""
+    guards: dict[str, list] = {"charge": [], "discharge": []}
+    if not cell.window_guards:
+        return guards
+    for role, design in cell.electrodes.items():
+        low, high = electrode_limits_V(design)
+        # Charge moves K from the cathode into the carbon: the cathode rises, the carbon falls.
+        rising_on = "charge" if role == "cathode" else "discharge"
+        falling_on = "discharge" if rising_on == "charge" else "charge"
+        for kind, limit, above in ((rising_on, high, True), (falling_on, low, False)):
+            if limit is None:
+                continue
+            side = "upper" if above else "lower"
+            guards[kind].append(pybamm.step.CustomTermination(
+                f"{role} at its {side} limit {limit:g} V vs K",
+                _limit_event(design.slot, limit, above)))
+    return guards
+
+
+def _pybamm_step(step: Step, mass_g: float, nominal_Ah: float, guards: dict | None = None):
     if step.kind == "rest":
         return pybamm.step.rest(duration=step.duration_s, period=step.duration_s / 50,
                                 skip_ok=False)
@@ -93,7 +127,8 @@ def _pybamm_step(step: Step, mass_g: float, nominal_Ah: float):
     duration = step.duration_s
     if duration is None:  # long enough that only the voltage cut-off can end the step
         duration = max(_DURATION_SAFETY_FACTOR * seconds_for_window, 600.0)
-    termination = f"{step.voltage_V} V" if step.voltage_V is not None else None
+    termination = [f"{step.voltage_V} V"] if step.voltage_V is not None else []
+    termination = termination + list((guards or {}).get(step.kind, [])) or None
     signed = amperes if step.kind == "discharge" else -amperes
     period = max(min(seconds_for_window, duration) / _POINTS_PER_WINDOW,
                  duration / MAX_POINTS_PER_STEP)
@@ -110,8 +145,9 @@ def to_experiment(protocol: Protocol, cell: CellParameters,
     check_step_order(protocol)
     nominal_Ah = cell.values["Nominal cell capacity [A.h]"]
     mass_g = active_mass_g(cell, mass_basis)
+    guards = window_guards(cell)
     try:
-        cycles = [tuple(_pybamm_step(step, mass_g, nominal_Ah) for step in cycle)
+        cycles = [tuple(_pybamm_step(step, mass_g, nominal_Ah, guards) for step in cycle)
                   for cycle in protocol.cycles]
         return pybamm.Experiment(cycles)
     except (ValueError, OverflowError, pybamm.ModelError) as error:  # PyBaMM refused a step

@@ -13,7 +13,12 @@ import pybamm
 from kion_sim.errors import InvalidInputError, KionSimError, SimulationError
 from kion_sim.models.builder import build_model, with_phase_keys
 from kion_sim.parameters.assemble import CellParameters, cell_parameters
-from kion_sim.protocols.experiment import active_mass_g, default_mass_basis, to_experiment
+from kion_sim.protocols.experiment import (
+    ELECTRODE_POTENTIAL,
+    active_mass_g,
+    default_mass_basis,
+    to_experiment,
+)
 from kion_sim.protocols.language import Protocol, Step, parse_protocol
 from kion_sim.simulation.result import SimulationResult
 
@@ -70,9 +75,9 @@ def _variables(cell: CellParameters) -> dict[str, str]:
         # With K-trapping sites the carbon's own OCP is PyBaMM's primary phase's.
         columns[f"{role}_main_phase_ocp_V"] = (
             f"{design.slot} electrode primary bulk open-circuit potential [V]")
-    if not cell.is_half_cell:  # below 0 V vs K/K+ at the separator, K metal would plate
-        columns["anode_potential_vs_K_V"] = (
-            "Negative electrode surface potential difference at separator interface [V]")
+    if not cell.is_half_cell:  # each electrode vs a K reference in the separator
+        for role, design in cell.electrodes.items():
+            columns[f"{role}_potential_vs_K_V"] = ELECTRODE_POTENTIAL.format(slot=design.slot)
     sei_slot = "positive" if cell.is_half_cell else "negative"
     columns["K_lost_to_SEI_mol"] = f"Loss of lithium to {sei_slot} SEI [mol]"
     columns["K_locked_in_lost_material_mol"] = (

@@ -52,7 +52,8 @@ def _prepotassiated_mAh_g(cell, sets):
 def test_prepotassiation_adds_exactly_what_was_declared_trap_sites_first(sets, declared):
     main, traps = _prepotassiated_mAh_g(full_cell_design(prepotassiation_mAh_g=declared), sets)
     anode = sets.electrode("full_cell", "anode")
-    room = anode["trap capacity [mAh.g-1]"] * (1 - anode["initial stoichiometry"])
+    # the sites fill to 1 minus the pristine floor: their OCP is infinite at 1
+    room = anode["trap capacity [mAh.g-1]"] * (1 - 2 * anode["initial stoichiometry"])
     assert main + traps == pytest.approx(declared, abs=1e-9)
     assert traps == pytest.approx(min(declared, room), abs=1e-9)
 
