@@ -470,6 +470,21 @@ def _command_full_cell(args) -> int:
     return 0
 
 
+def _command_audit(args) -> int:
+    from kion_sim.validation.audit import audit_cell
+    from kion_sim.validation.audit_report import format_audit
+
+    report = audit_cell(args.cell, sensitivity=not args.no_sensitivity, workers=args.workers,
+                        only=args.only.split(",") if args.only else None)
+    if args.json:
+        import json
+
+        print(json.dumps(report.as_dict(), indent=2, default=str))
+    else:
+        print(format_audit(report))
+    return 0
+
+
 def _command_sweep(args) -> int:
     from kion_sim.output import check_writable_file, check_writable_folder, staged_files
     from kion_sim.plotting import plot_sweep
@@ -682,6 +697,17 @@ def build_parser() -> argparse.ArgumentParser:
     full.add_argument("--json", action="store_true", help="print the summary as JSON")
     _add_uncertainty(full, "the energy and retention", samples=4)
 
+    audit = commands.add_parser(
+        "audit", help="K ledger, electrode windows, end states, what the figures hinge on")
+    audit.add_argument("cell", help="a cell (kion-sim list)")
+    audit.add_argument("--json", action="store_true", help="print the audit as JSON")
+    audit.add_argument("--no-sensitivity", action="store_true",
+                       help="skip the one-at-a-time ranking of the estimates (the slow part)")
+    audit.add_argument("--only", default=None,
+                       help="rank only estimates whose name holds one of these words (a,b)")
+    audit.add_argument("--workers", type=_whole_number(1), default=2,
+                       help="processes for the ranking's runs (default 2)")
+
     sensitivity = commands.add_parser(
         "sensitivity", help="rank the unknowns by how much they move the headline figures")
     sensitivity.add_argument(
@@ -796,7 +822,7 @@ def main(argv: list[str] | None = None) -> int:
                 "full-cell": _command_full_cell, "sweep": _command_sweep,
                 "mechanisms": _command_mechanisms, "morphology": _command_morphology,
                 "compare": _command_compare, "bpx": _command_bpx, "eis": _command_eis,
-                "sensitivity": _command_sensitivity}
+                "sensitivity": _command_sensitivity, "audit": _command_audit}
     try:
         return handlers[args.command](args) or 0
     except KionSimError as error:

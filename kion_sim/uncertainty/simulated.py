@@ -72,24 +72,30 @@ def _fitted(calibration) -> list[UncertainInput]:
             for key, q in values.items() if q.uncertainty_factor]
 
 
+def cell_inputs(cell_name: str, fitted: bool = True) -> list[UncertainInput]:
+    """Every estimate behind the cell ``cell_name`` (its own values and electrode recipe, its
+    materials, its fade mechanism; not those a stored calibration replaces), and with
+    ``fitted`` every value of that calibration."""
+    cell = load_cell(cell_name)
+    mechanism = load_mechanism(cell.degradation.get("mechanism", "none"))
+    calibration = load_calibration(cell.degradation.get("calibrated in", cell_name),
+                                   mechanism.name)
+    replaced = {(c, k) for c, values in calibration.values.items() for k in values}
+    found = _estimates(cell_name, cell.quantities, replaced)
+    for role, recipe in cell.electrodes.items():
+        found += _estimates(cell_name, recipe, replaced, role, f"{cell_name}.{role}")
+    for material in dict.fromkeys(cell.references.values()):
+        found += _estimates(material, load_material(material).quantities, replaced)
+    for role_values in mechanism.values.values():
+        found += _estimates(mechanism.name, role_values, replaced)
+    return found + (_fitted(calibration) if fitted else [])
+
+
 def uncertain_inputs(figures: list[str]) -> list[UncertainInput]:
     """Every sampled input behind ``figures`` (module docstring), each named once."""
     inputs: dict[str, UncertainInput] = {}
     for cell_name in dict.fromkeys(FIGURES[f] for f in check_figures(figures)):
-        cell = load_cell(cell_name)
-        mechanism = load_mechanism(cell.degradation.get("mechanism", "none"))
-        calibration = load_calibration(cell.degradation.get("calibrated in", cell_name),
-                                       mechanism.name)
-        replaced = {(c, k) for c, values in calibration.values.items() for k in values}
-        found = _estimates(cell_name, cell.quantities, replaced)
-        for role, recipe in cell.electrodes.items():
-            found += _estimates(cell_name, recipe, replaced, role, f"{cell_name}.{role}")
-        for material in dict.fromkeys(cell.references.values()):
-            found += _estimates(material, load_material(material).quantities, replaced)
-        for role_values in mechanism.values.values():
-            found += _estimates(mechanism.name, role_values, replaced)
-        found += _fitted(calibration)
-        inputs.update({item.name: item for item in found})
+        inputs.update({item.name: item for item in cell_inputs(cell_name)})
     return list(inputs.values())
 
 
