@@ -20,6 +20,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 import pybamm
+from scipy.optimize import brentq
+from scipy.sparse import diags
 from scipy.sparse.linalg import spsolve
 
 from kion_sim.errors import InvalidInputError, SimulationError, require_positive
@@ -30,9 +32,15 @@ from kion_sim.parameters.catalog import load_cell
 # The paper's range (Figs. S7, S8): 100 kHz down to 0.1 Hz, 50 points.
 DEFAULT_FREQUENCIES_HZ = np.logspace(5, -1, 50)
 # Rest-state variables an aged spectrum does not take from the fade run's end state: the
-# particles and double layers are set to rest at the chosen voltage, the electrolyte relaxes.
+# particles (the trap sites excepted: their K is a degradation state), double layers and
+# interfacial currents are set to rest at the chosen voltage, the electrolyte to uniform.
 _RESET_STATES = ("particle concentration", "surface potential difference", "Current variable",
-                 "Electrolyte concentration", "Electrolyte potential")
+                 "Electrolyte concentration", "Electrolyte potential",
+                 "interfacial current density variable", "Porosity times concentration")
+# States held fixed over a small-signal period: degradation that evolves over hours (films,
+# lost material and its K, charge counters), not over the seconds of one period.
+_HELD_STATES = ("SEI", "active material volume fraction", "Loss of lithium", "plating",
+                "Discharge capacity", "Throughput capacity")
 
 
 @dataclass
@@ -152,14 +160,19 @@ def _rest_concentrations(cell: CellParameters, voltage_V: float) -> dict[str, fl
             x_cathode * cathode.max_concentration_mol_m3}
 
 
+def _is_trap_state(name: str) -> bool:
+    return "secondary" in name.lower() and ("particle concentration" in name
+                                            or "hysteresis state" in name)
+
+
 def _keep_aged_states(model: pybamm.BaseModel, end_state) -> None:
-    """Take every degradation state of ``model`` from a fade run's ``end_state``."""
+    """Take every degradation state of ``model`` from a fade run's ``end_state``: films,
+    lost material, the trap sites' K and hysteresis state (set to rest by
+    :func:`_rest_trap_sites`); not the particles, double layers, currents, electrolyte."""
     for variable in list(model.initial_conditions):
         name = variable.name
         if not isinstance(variable, pybamm.Variable) or any(
-                word in name for word in _RESET_STATES) and not name.startswith("Secondary"):
-            continue
-        if name.startswith("Secondary") and "surface potential" in name:
+                word in name for word in _RESET_STATES) and not _is_trap_state(name):
             continue
         try:
             data = np.asarray(end_state[name].data)
@@ -167,10 +180,75 @@ def _keep_aged_states(model: pybamm.BaseModel, end_state) -> None:
             continue  # a state the fade model does not have (the EIS model's own)
         values = data[..., -1].flatten(order="F") if data.ndim > 1 else data[-1:]
         model.initial_conditions[variable] = pybamm.Vector(values)
+    # the electrolyte at rest: uniform at the declared salt concentration in the aged pores
+    porosity_times_c = next((v for v in model.initial_conditions
+                             if v.name == "Porosity times concentration [mol.m-3]"), None)
+    if porosity_times_c is not None:
+        porosity = np.asarray(end_state["Porosity"].data)[..., -1].flatten(order="F")
+        model.initial_conditions[porosity_times_c] = pybamm.Vector(porosity) * pybamm.Parameter(
+            "Initial concentration in electrolyte [mol.m-3]")
+
+
+def _site_stoichiometry(ocp, voltage_V: float) -> float:
+    """Stoichiometry at which a decreasing site OCP ``ocp(sto)`` equals ``voltage_V``."""
+    def excess(logit):
+        sto = 1 / (1 + np.exp(-logit))
+        return float(ocp(pybamm.Scalar(sto)).evaluate()) - voltage_V
+    return float(1 / (1 + np.exp(-brentq(excess, -30.0, 30.0, xtol=1e-12))))
+
+
+def _rest_trap_sites(model: pybamm.BaseModel, values: pybamm.ParameterValues,
+                     voltage_V: float) -> None:
+    """Put the trap sites (a hysteretic secondary phase) at rest at ``voltage_V``.
+
+    A hysteretic phase rests wherever its OCP, between its filling and release branches
+    by its hysteresis state h, equals the electrode's potential: the sites keep their K and
+    take the h that puts them there; below their filling branch they fill on the way down
+    (h = -1), above their release branch they release (h = +1).
+    """
+    states = {("hysteresis" if "hysteresis" in v.name else "K"): v
+              for v in model.initial_conditions if _is_trap_state(v.name)}
+    if set(states) != {"hysteresis", "K"}:
+        return
+    slot = "Positive" if "positive" in states["K"].name else "Negative"
+    c_max = values[f"Secondary: Maximum concentration in {slot.lower()} electrode [mol.m-3]"]
+    filling = values[f"Secondary: {slot} electrode lithiation OCP [V]"]
+    release = values[f"Secondary: {slot} electrode delithiation OCP [V]"]
+    content = values.process_symbol(model.initial_conditions[states["K"]])
+    while isinstance(content, pybamm.Broadcast):  # a fresh cell's uniform initial content
+        content = content.orphans[0]
+    sto = float(np.mean(content.evaluate())) / c_max
+    sto = min(max(sto, 1e-12), 1 - 1e-12)
+    low_V, high_V = (float(branch(pybamm.Scalar(sto)).evaluate())
+                     for branch in (filling, release))
+    if voltage_V < low_V:
+        sto, h = _site_stoichiometry(filling, voltage_V), -1.0
+    elif voltage_V > high_V:
+        sto, h = _site_stoichiometry(release, voltage_V), 1.0
+    else:  # U = (1 + h) / 2 U_release + (1 - h) / 2 U_filling (PyBaMM's one-state model)
+        h = (2 * voltage_V - high_V - low_V) / (high_V - low_V)
+    model.initial_conditions[states["K"]] = pybamm.Scalar(sto * c_max) * pybamm.ones_like(
+        states["K"])
+    model.initial_conditions[states["hysteresis"]] = pybamm.Scalar(h) * pybamm.ones_like(
+        states["hysteresis"])
 
 
 def _part_names(cell: CellParameters) -> tuple[str, str]:
     return ("counter", "working") if cell.is_half_cell else ("anode", "cathode")
+
+
+def _hold_slow_states(model, mass, neg_jacobian):
+    """``neg_jacobian`` with the rows of the slow degradation states zeroed: their equations
+    become i w dx = 0, so they stay at their rest values over a small-signal period."""
+    rows = np.concatenate([np.arange(s.start, s.stop) for variable, slices in
+                           model.y_slices.items() for s in slices
+                           if any(word in variable.name for word in _HELD_STATES)]
+                          or [np.zeros(0, dtype=int)])
+    if rows.size and not np.all(mass.diagonal()[rows] != 0):
+        raise SimulationError("a held degradation state is algebraic: cannot hold it fixed")
+    keep = np.ones(neg_jacobian.shape[0])
+    keep[rows] = 0.0
+    return (diags(keep) @ neg_jacobian).tocsc()
 
 
 def solve_spectrum(simulation: pybamm.EISSimulation, frequencies_Hz: np.ndarray):
@@ -181,6 +259,7 @@ def solve_spectrum(simulation: pybamm.EISSimulation, frequencies_Hz: np.ndarray)
     simulation.build()
     mass, neg_jacobian, forcing = simulation._build_matrix_problem()  # noqa: SLF001
     model = simulation.built_model
+    neg_jacobian = _hold_slow_states(model, mass, neg_jacobian)
     y0 = model.concatenated_initial_conditions.evaluate(0)
     outputs = pybamm.numpy_concatenation(*(model.get_processed_variable(name) for name in (
         "Voltage [V]", "Current [A]", "Negative current collector potential [V]",
@@ -243,14 +322,15 @@ def impedance(cell: str | CellParameters = "soft_carbon_half_cell",
     updates.update(_rest_concentrations(cell, voltage))
     pybamm_model = build_model(model, cell, degradation, {"surface form": "differential"})
     try:
-        simulation = pybamm.EISSimulation(
-            pybamm_model, parameter_values(cell, pybamm_model, updates))
+        values = parameter_values(cell, pybamm_model, updates)
+        simulation = pybamm.EISSimulation(pybamm_model, values)
         if after_cycles:
             from kion_sim.simulation.fade import fade_run
 
             run = fade_run(cell, current_density_mA_g, int(after_cycles), model=model,
                            parameter_updates=parameter_updates)
             _keep_aged_states(simulation.model, run.end_state)
+        _rest_trap_sites(simulation.model, values, voltage)
         cell_z, negative, separator, positive = solve_spectrum(simulation, frequencies)
     except (pybamm.SolverError, pybamm.ModelError, KeyError, ValueError, RuntimeError) as error:
         if isinstance(error, InvalidInputError):
