@@ -251,6 +251,10 @@ def _intervals(args, figures: dict[str, str], **evaluator) -> dict:
     for figure, key in figures.items():
         found.update(result.keys(figure, key))
     found["uncertainty"] = describe(result, args.samples, args.seed, args.recalibrate)
+    # what each figure hinges on: the inputs whose samples track it most closely
+    found["uncertainty"]["hinges_on"] = {
+        key: result.rank_correlations(figure).head(3).to_dict(orient="records")
+        for figure, key in figures.items()}
     return found
 
 
@@ -447,7 +451,9 @@ def _command_full_cell(args) -> int:
         retention = f"retention_after_{args.cycles}_cycles_pct"
         summary.update(_intervals(
             args, {"full_cell_energy_Wh_kg": "energy_Wh_kg_both",
-                   "full_cell_retention_pct": retention},
+                   "full_cell_retention_pct": retention,
+                   "full_cell_first_cycle_efficiency_pct": "first_cycle_efficiency_pct",
+                   "full_cell_capacity_mAh_g": "capacity_mAh_g_cathode"},
             model="SPM", full_cell_model=args.model, full_cell_cycles=args.cycles,
             design=dict(prepotassiation_mAh_g=args.prepotassiation,
                         cathode_excess_pct=args.cathode_excess,

@@ -7,8 +7,9 @@ Figures (``FIGURES``):
   ``kion-sim table-s1`` simulates it;
 - ``rate_capacity_mAh_g``: its 2nd-cycle capacity at ``RATE_CURRENT_mA_g``, beyond the
   500 mA/g the calibration saw;
-- ``full_cell_energy_Wh_kg``, ``full_cell_retention_pct``: the K0.6CoO2 || soft carbon
-  prediction of ``kion-sim full-cell``.
+- ``full_cell_energy_Wh_kg``, ``full_cell_retention_pct``,
+  ``full_cell_first_cycle_efficiency_pct``, ``full_cell_capacity_mAh_g``: the K0.6CoO2 ||
+  soft carbon prediction of ``kion-sim full-cell`` (its fade on the fast path).
 
 What is sampled (:func:`uncertain_inputs`): every estimate of the cells behind the figures,
 of the materials they use and of their declared fade mechanism, except those the figures do
@@ -35,6 +36,7 @@ FIGURES = {
     "blind_capacity_mAh_g": HALF_CELL, "blind_retention_pct": HALF_CELL,
     "rate_capacity_mAh_g": HALF_CELL,
     "full_cell_energy_Wh_kg": FULL_CELL, "full_cell_retention_pct": FULL_CELL,
+    "full_cell_first_cycle_efficiency_pct": FULL_CELL, "full_cell_capacity_mAh_g": FULL_CELL,
 }
 # Estimates the figures do not read: impedance only, a shape check, and the protocol's own
 # voltage window (what is asked, not an unknown of the cell).
@@ -164,16 +166,18 @@ def _half_cell_figures(cell, wanted: set, model: str) -> dict:
 
 
 def _full_cell_figures(materials: dict, electrodes: dict, wanted: set, options: dict) -> dict:
-    from kion_sim.fullcell import full_cell_design, predict_full_cell
+    from kion_sim.fullcell import full_cell_design
+    from kion_sim.fullcell.predict import headline_figures
 
     design = full_cell_design(material_overrides=materials, electrode_overrides=electrodes,
                               **options.get("design", {}))
-    # Energy is the 2nd cycle's: without retention asked, the fade run is the shortest one.
+    # Without retention asked, the fade run is the shortest one (its figures are cycle 2's).
     cycles = options["full_cell_cycles"] if "full_cell_retention_pct" in wanted else 2
-    summary = predict_full_cell(design, model=options["full_cell_model"], rates_mA_g=(),
-                                fade_cycles=cycles).summary
-    return {"full_cell_energy_Wh_kg": summary["energy_Wh_kg_both"],
-            "full_cell_retention_pct": summary[f"retention_after_{cycles}_cycles_pct"]}
+    found = headline_figures(design, model=options["full_cell_model"], fade_cycles=cycles)
+    return {"full_cell_energy_Wh_kg": found["energy_Wh_kg_both"],
+            "full_cell_retention_pct": found["retention_pct"],
+            "full_cell_first_cycle_efficiency_pct": found["first_cycle_efficiency_pct"],
+            "full_cell_capacity_mAh_g": found["capacity_mAh_g_cathode"]}
 
 
 def simulated_figures(point: dict, options: dict) -> dict:

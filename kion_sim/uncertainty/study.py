@@ -35,6 +35,22 @@ class IntervalResult:
     samples: pd.DataFrame  # one row per sample: inputs, figures, error
     intervals: pd.DataFrame  # one row per figure: p05, p50, p95, n, failed
 
+    def rank_correlations(self, figure: str) -> pd.DataFrame:
+        """Spearman's rank correlation of each input with ``figure`` over these samples, the
+        strongest first: a ranking from the interval's own runs (monotone effects only)."""
+        from scipy.stats import spearmanr
+
+        values = pd.to_numeric(self.samples[figure], errors="coerce")
+        ok = np.isfinite(values.to_numpy(dtype=float))
+        rows = []
+        for item in self.inputs:
+            rho = spearmanr(self.samples.loc[ok, item.name], values[ok]).statistic \
+                if ok.sum() > 2 else math.nan
+            rows.append({"input": item.name, "spearman": float(rho)})
+        table = pd.DataFrame(rows)
+        return table.reindex(table["spearman"].abs().sort_values(ascending=False).index
+                             ).reset_index(drop=True)
+
     def keys(self, figure: str, prefix: str | None = None) -> dict[str, float]:
         """``{<prefix>_p05: ..., <prefix>_p95: ...}`` of ``figure`` (prefix: the figure)."""
         row = self.intervals.loc[figure]
