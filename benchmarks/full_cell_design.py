@@ -4,7 +4,8 @@
 
 Writes full_cell_design.csv and heat maps of energy (Wh/kg of both active materials) and of
 retention over cathode excess (N/P) and pre-potassiation; designs whose carbon would fall below
-0 V vs K/K+ (K plating: the charge was ended by the carbon's 0 V limit) are left blank, and the best remaining cell is outlined.
+0 V vs K/K+ (K plating: the charge was ended by the carbon's 0 V limit) are left blank, and
+the best remaining cell is outlined.
 """
 
 from __future__ import annotations

@@ -95,6 +95,6 @@ def limit_crossings(extremes: pd.DataFrame, cell: CellParameters) -> list[dict]:
 
 def describe_crossing(crossing: dict) -> str:
     """One warning line a designer can act on."""
-    return (f"the {crossing['electrode']} crosses its {crossing['limit']}: from cycle {crossing['first_cycle']}, in {crossing['cycles_crossed']} cycles, "
-            f"reaching {crossing['worst_potential_V']:.3f} V vs K in cycle "
-            f"{crossing['worst_cycle']}")
+    return (f"the {crossing['electrode']} crosses its {crossing['limit']}: from cycle "
+            f"{crossing['first_cycle']}, in {crossing['cycles_crossed']} cycles, reaching "
+            f"{crossing['worst_potential_V']:.3f} V vs K in cycle {crossing['worst_cycle']}")
