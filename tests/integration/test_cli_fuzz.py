@@ -66,6 +66,8 @@ def _cases(workspace: Path) -> list[list[str]]:
         ["sweep", str(workspace / "missing.toml")], ["sweep", str(workspace / "inputs")],
         ["calibrate", "nope"], ["calibrate", "soft_carbon_half_cell", "--model", "x"],
         ["params", "soft_carbon_900C", "--csv", str(blocker / "t.csv")],
+        ["audit"], ["audit", "nope"], ["audit", "../full_cell"], ["audit", "full_cell",
+                                                                  "--workers", "0"],
     ]
     return cases
 
