@@ -10,7 +10,8 @@ carried" sentence in the header's ``Description``):
 
 - SEI growth, its film resistance and the SEI-forming solvent: BPX has no degradation
   mechanisms (its ``State.Degradation`` holds only LLI/LAM amounts, not rates).
-- Stress-driven loss of active material (graphite's swelling damage): likewise.
+- Stress-driven loss of active material (graphite's swelling damage): likewise, and a
+  material's own fade (the cathode's loss of host per K cycled).
 - The K metal counter electrode of a half cell: BPX describes two porous electrodes and has
   no metal electrode. A half cell is exported as a "Partial" BPX (valid under bpx's parser)
   holding the working electrode in the positive slot, as PyBaMM's half-cell models place it,
@@ -41,6 +42,7 @@ import pybamm
 from kion_sim.errors import DataFileError, ParameterSetError
 from kion_sim.parameters.assemble import CellParameters, cell_parameters
 from kion_sim.parameters.functions import MetalExchangeCurrent
+from kion_sim.parameters.mechanisms import material_fade
 
 BPX_VERSION = "1.0.0"
 FARADAY_C_MOL = 96485.33212
@@ -140,6 +142,9 @@ def not_carried(cell: CellParameters) -> list[str]:
         missing.append(f"the fade mechanism {cell.mechanism.name} ({cell.mechanism.label}): "
                        f"BPX has no degradation mechanisms")
     for role, design in cell.electrodes.items():
+        for option, word in material_fade(design.material).items():
+            missing.append(f"the {role}'s own fade ({option}: {word}, declared by "
+                           f"{design.material.name}): BPX has no degradation mechanisms")
         if design.geometry is not None and design.geometry.shape != "sphere":
             missing.append(f"the {role}'s particle shape ({design.geometry.describe()}): BPX "
                            f"has spheres only; the file holds the sphere with the same surface "
@@ -161,7 +166,7 @@ def to_bpx(cell: str | CellParameters) -> BPXExport:
     --------
     >>> export = to_bpx("full_cell")
     >>> export.document["Header"]["Model"], len(export.not_carried)
-    ('DFN', 1)
+    ('DFN', 4)
     """
     import bpx
 

@@ -3,9 +3,11 @@
 The single-particle (SPM), single-particle with electrolyte (SPMe) and Doyle-Fuller-Newman
 (DFN) models hold for any insertion chemistry; K+ enters only through the parameter values.
 Degradation comes only from what the cell's mechanism declares, electrode by electrode
-(``parameter_sets/mechanisms/``): :func:`model_options` turns the declarations into PyBaMM's
-per-electrode option tuples, so a mechanism never lands on an electrode that did not declare
-it (a single option string would put it on both, the K-metal counter electrode included).
+(``parameter_sets/mechanisms/``), and from what a material declares for itself (its file's
+``[degradation]``: the cathode's own fade, on the slot that holds it): :func:`model_options`
+turns the declarations into PyBaMM's per-electrode option tuples, so a mechanism never lands
+on an electrode that did not declare it (a single option string would put it on both, the
+K-metal counter electrode included).
 """
 
 from __future__ import annotations
@@ -14,10 +16,10 @@ import warnings
 
 import pybamm
 
-from kion_sim.errors import UnknownNameError
+from kion_sim.errors import ParameterSetError, UnknownNameError
 from kion_sim.models.particle_geometry import GEOMETRIC_MODELS
 from kion_sim.parameters.assemble import CellParameters
-from kion_sim.parameters.mechanisms import DECLARABLE
+from kion_sim.parameters.mechanisms import DECLARABLE, material_fade
 
 MODEL_NAMES = ("SPM", "SPMe", "DFN")
 _MODEL_CLASSES = {
@@ -43,6 +45,26 @@ def _slot_roles(cell: CellParameters) -> tuple[str | None, str | None]:
     return ("metal", "carbon") if cell.is_half_cell else ("carbon", None)
 
 
+def slot_declarations(cell: CellParameters) -> tuple[dict[str, str], dict[str, str]]:
+    """Option -> word declared for PyBaMM's (negative, positive) slots: the mechanism's, by
+    the role each slot holds, and each electrode's material's own on top (only words other
+    than the default). A material may not redeclare what the mechanism already puts there."""
+    mechanism = cell.mechanism
+    slots = tuple({option: mechanism.declared(role, option) for option in DECLARABLE
+                   if mechanism.declared(role, option) != DECLARABLE[option][0]} if role else {}
+                  for role in _slot_roles(cell))
+    for design in cell.electrodes.values():
+        declared = slots[0 if design.slot == "Negative" else 1]
+        for option, word in material_fade(design.material).items():
+            if declared.get(option, word) != word:
+                raise ParameterSetError(
+                    f"{design.material.name} declares {option} = {word!r} for itself, but "
+                    f"mechanism {mechanism.name!r} puts {declared[option]!r} on the same "
+                    f"electrode; PyBaMM takes one word per electrode")
+            declared[option] = word
+    return slots
+
+
 def model_options(cell: CellParameters, degradation: bool = True) -> dict:
     """PyBaMM options for ``cell``: half-cell slot, trap sites and declared degradation.
 
@@ -61,17 +83,16 @@ def model_options(cell: CellParameters, degradation: bool = True) -> dict:
         options["particle phases"], options["open-circuit potential"] = tuple(phases), tuple(ocp)
     if not degradation:
         return options
-    mechanism, roles = cell.mechanism, _slot_roles(cell)
+    declared = slot_declarations(cell)
     for option in _PER_ELECTRODE:
-        words = tuple(DECLARABLE[option][0] if role is None else mechanism.declared(role, option)
-                      for role in roles)
+        words = tuple(slot.get(option, DECLARABLE[option][0]) for slot in declared)
         if any(word != DECLARABLE[option][0] for word in words):
             if trapping and option == "SEI":  # the SEI grows on the main phase only
                 words = tuple((w, DECLARABLE[option][0]) if i == carbon_slot else w
                               for i, w in enumerate(words))
             options[option] = words
     for option, word in _CELL_WIDE.items():
-        if any(mechanism.declared(role, option) == word for role in roles if role):
+        if any(slot.get(option) == word for slot in declared):
             options[option] = word
     return options
 

@@ -26,10 +26,12 @@ from kion_sim.parameters.geometry import ParticleGeometry, material_geometry, wi
 from kion_sim.parameters.mechanisms import (
     NO_MECHANISM,
     SHARED_PREFIXES,
+    THROUGHPUT_LAM_KEY,
     Mechanism,
     clear_mechanism_caches,
     load_calibration,
     load_mechanism,
+    material_fade,
 )
 
 FARADAY_C_MOL = 96485.33212
@@ -238,6 +240,15 @@ def _mechanism_values(mechanism: Mechanism, cell: Component, carbon: ElectrodeDe
     if mechanism.declared("carbon", "particle mechanics") != "none":
         values.update(_mechanics_values(carbon, role_values.get("carbon", {})))
     return values
+
+
+def _material_fade_values(design: ElectrodeDesign) -> dict:
+    """PyBaMM values of the fade ``design``'s material declares for itself (the cathode's)."""
+    if material_fade(design.material).get("loss of active material") != "current-driven":
+        return {}
+    return {f"{design.slot} electrode current-driven LAM rate": functions.ThroughputLAM(
+        design.material.value(THROUGHPUT_LAM_KEY), design.max_concentration_mol_m3,
+        design.thickness_m)}
 
 
 _MECHANICS_KEYS = ("partial molar volume [m3.mol-1]", "Young's modulus [Pa]", "Poisson's ratio",
@@ -507,6 +518,7 @@ def build_cell_parameters(name: str,
     values: dict = {}
     for design in designs.values():
         values.update(_electrode_values(design, cell, c_e_ref))
+        values.update(_material_fade_values(design))
     values.update(_electrolyte_values(electrolyte))
     carbon = designs["working" if cell.kind == "half_cell" else "anode"]
     values.update(_mechanism_values(mechanism, cell, carbon, overrides))

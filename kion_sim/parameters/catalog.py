@@ -110,7 +110,8 @@ class Component:
     citations: tuple[str, ...] = ()
     protocol: dict[str, str] = field(default_factory=dict)
     path: Path | None = None
-    degradation: dict = field(default_factory=dict)  # a cell's declared mechanism, trapping
+    # a cell's declared mechanism and trapping; a material's own fade (its option words)
+    degradation: dict = field(default_factory=dict)
     geometry: dict = field(default_factory=dict)  # a material's particle shape (geometry.py)
 
     def value(self, key: str) -> float:
@@ -285,21 +286,29 @@ def _read_component(path: Path) -> Component:
     protocol = {k: str(v) for k, v in _section(path, document, "protocol").items()}
     return Component(header["name"], header["kind"], header["label"], quantities, tables,
                      references, electrodes, tuple(citations), protocol, path,
-                     _typed(path, "degradation", _section(path, document, "degradation")),
+                     _typed(path, _degradation_settings(path),
+                            _section(path, document, "degradation")),
                      _geometry(path, _section(path, document, "geometry")))
 
 
 # The settings tables of a file: each key, and the type its value must have.
 _SETTINGS = {
     "degradation": {"mechanism": str, "trapping": bool, "calibrated in": str},  # cells
+    # a material's own fade, on whichever electrode holds it (mechanisms.material_fade)
+    "material degradation": {"loss of active material": str},
     "geometry": {"shape": str, "core": str, "source": str},  # materials
 }
 _TYPE_NAMES = {str: "text", bool: "true or false"}
 
 
+def _degradation_settings(path: Path) -> str:
+    return "material degradation" if path.parent.name == "materials" else "degradation"
+
+
 def _typed(path: Path, name: str, section: dict) -> dict:
     """A settings table (``[degradation]``, ``[geometry]``) with only known keys of their type."""
     allowed = _SETTINGS[name]
+    name = name.split()[-1]  # "material degradation" is the file's [degradation]
     for key, value in section.items():
         if key not in allowed:
             raise ParameterSetError(f"{path}: [{name}] has {key!r}; valid: "

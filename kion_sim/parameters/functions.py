@@ -117,6 +117,26 @@ class LinearSwelling:
 
 
 @dataclass(frozen=True)
+class ThroughputLAM:
+    """PyBaMM's current-driven LAM rate [s-1]: the host lost in proportion to the K that passes
+    through it, whichever the direction (fatigue per cycle, not per hour).
+
+    ``lost_per_K_cycled`` is mol of host lost per mol of K inserted or extracted; the active
+    volume fraction then falls at beta |i| / (F c_max L), with |i| the cell's current density.
+    """
+
+    lost_per_K_cycled: float
+    max_concentration_mol_m3: float
+    thickness_m: float
+
+    def __call__(self, i, T):
+        faraday = pybamm.constants.F.value
+        rate = self.lost_per_K_cycled / (faraday * self.max_concentration_mol_m3
+                                         * self.thickness_m)
+        return -rate * pybamm.AbsoluteValue(i)
+
+
+@dataclass(frozen=True)
 class SiteOCP:
     """OCP [V] of one population of identical sites (a single MSMR gallery, Verbrugge 2017):
     U = U0 - spread ln(x / (1 - x)); ``spread`` is omega R T / F."""

@@ -9,6 +9,10 @@ target calibrates. A mechanism never reaches an electrode that does not declare 
 
 Fitted values live apart from the estimates they start from: ``parameter_sets/calibrations/
 CELL.toml`` holds, per mechanism, each component's fitted values (``kion-sim calibrate``).
+
+A material may also declare its own fade (``[degradation]`` in its file, e.g. the cathode's
+fatigue): it acts on whichever electrode holds that material, in every cell and under every
+mechanism, and :func:`material_fade` reads it. Only ``MATERIAL_DECLARABLE`` is allowed there.
 """
 
 from __future__ import annotations
@@ -32,6 +36,11 @@ DECLARABLE = {
                                 "stress and reaction-driven"),
     "particle mechanics": ("none", "swelling only"),
 }
+# What a material may declare for itself, and the value each word needs from its [values]:
+# "current-driven" is a loss per K cycled through the host (functions.ThroughputLAM).
+MATERIAL_DECLARABLE = {"loss of active material": ("none", "current-driven")}
+THROUGHPUT_LAM_KEY = "active material lost per K cycled [mol.mol-1]"
+_MATERIAL_NEEDS = {"current-driven": THROUGHPUT_LAM_KEY}
 # PyBaMM shares these names between electrodes; every other value is the electrode's own.
 SHARED_PREFIXES = ("SEI ", "EC ", "Initial SEI", "Ratio of lithium", "Bulk solvent",
                    "Lithium interstitial")
@@ -62,6 +71,25 @@ class Mechanism:
         """The one electrode that grows an SEI, if any."""
         growing = [r for r in MECHANISM_ROLES if self.declared(r, "SEI") != "none"]
         return growing[0] if growing else None
+
+
+def material_fade(material) -> dict[str, str]:
+    """The options ``material`` (a catalog Component) declares for itself, checked: option ->
+    word, only those other than "none" (``{}`` for a material that does not fade)."""
+    declared = {}
+    for option, word in material.degradation.items():
+        valid = MATERIAL_DECLARABLE.get(option)
+        if valid is None or word not in valid:
+            raise ParameterSetError(
+                f"{material.path}: [degradation] {option} = {word!r}; a material may declare "
+                + "; ".join(f"{o}: {', '.join(w)}" for o, w in MATERIAL_DECLARABLE.items()))
+        needed = _MATERIAL_NEEDS.get(word)
+        if needed is not None and needed not in material.quantities:
+            raise ParameterSetError(f"{material.path}: [degradation] {option} = {word!r} needs "
+                                    f"{needed!r} in its [values]")
+        if word != valid[0]:
+            declared[option] = word
+    return declared
 
 
 _NONE = Mechanism(NO_MECHANISM, "no degradation", "No mechanism: nothing degrades.", {}, {})

@@ -82,6 +82,9 @@ def _variables(cell: CellParameters) -> dict[str, str]:
     columns["K_lost_to_SEI_mol"] = f"Loss of lithium to {sei_slot} SEI [mol]"
     columns["K_locked_in_lost_material_mol"] = (
         f"Loss of lithium due to loss of active material in {sei_slot} electrode [mol]")
+    if not cell.is_half_cell:  # the cathode's own fade locks K in the host it loses
+        columns["cathode_K_locked_in_lost_material_mol"] = (
+            "Loss of lithium due to loss of active material in positive electrode [mol]")
     columns["K_in_trap_sites_mol"] = (
         f"Total lithium in secondary phase in {sei_slot} electrode [mol]")
     return columns

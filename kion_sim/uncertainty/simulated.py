@@ -13,7 +13,8 @@ Figures (``FIGURES``):
 
 What is sampled (:func:`uncertain_inputs`): every estimate of the cells behind the figures,
 of the materials they use and of their declared fade mechanism, except those the figures do
-not read (``NOT_READ``) and those a stored calibration replaces; plus every fitted value.
+not read (``NOT_READ``) and those a stored calibration replaces; plus every fitted value (a
+calibration's, and one a material file stores with its 1-sigma factor: the cathode's fade).
 With ``recalibrate``, each sample first refits the fitted values with its estimates held
 (:func:`kion_sim.validation.calibrate.calibrate`, warm-started from the stored fit), then
 scales them by their sampled 1-sigma deviation (the targets' uncertainty); without it, the
@@ -86,11 +87,17 @@ def cell_inputs(cell_name: str, fitted: bool = True) -> list[UncertainInput]:
     found = _estimates(cell_name, cell.quantities, replaced)
     for role, recipe in cell.electrodes.items():
         found += _estimates(cell_name, recipe, replaced, role, f"{cell_name}.{role}")
+    in_files = []  # values fitted outside a calibration, stored in their material's file
     for material in dict.fromkeys(cell.references.values()):
         found += _estimates(material, load_material(material).quantities, replaced)
+        in_files += [UncertainInput.fitted(f"{material}: {key}", q.value, q.uncertainty_factor,
+                                           component=material, key=key, reason=q.source)
+                     for key, q in load_material(material).quantities.items()
+                     if q.provenance == "fitted" and q.uncertainty_factor
+                     and (material, key) not in replaced]
     for role_values in mechanism.values.values():
         found += _estimates(mechanism.name, role_values, replaced)
-    return found + (_fitted(calibration) if fitted else [])
+    return found + ((_fitted(calibration) + in_files) if fitted else [])
 
 
 def uncertain_inputs(figures: list[str]) -> list[UncertainInput]:

@@ -83,7 +83,8 @@ def test_the_capacity_not_returned_is_what_the_sei_took_plus_what_stays_in_the_c
 def test_potassium_stays_in_the_closed_cell(first_cycle):
     series = first_cycle[0].timeseries
     held = (series["K_in_particles_mol"] + series["K_lost_to_SEI_mol"]
-            + series["K_locked_in_lost_material_mol"]).to_numpy()
+            + series["K_locked_in_lost_material_mol"]
+            + series["cathode_K_locked_in_lost_material_mol"]).to_numpy()
     moved_mol = series["K_lost_to_SEI_mol"].iloc[-1]  # a scale: what the SEI took
     assert moved_mol > 0
     assert np.abs(held - held[0]).max() < 1e-3 * moved_mol

@@ -3,7 +3,7 @@
 import pybamm
 import pytest
 
-from kion_sim.errors import UnknownNameError
+from kion_sim.errors import ParameterSetError, UnknownNameError
 from kion_sim.models import MODEL_NAMES, build_model, model_options, parameter_values
 from kion_sim.parameters import cell_names, cell_parameters
 
@@ -77,13 +77,73 @@ def test_the_built_model_degrades_exactly_the_electrodes_that_declare_it(
         built = submodels[f"{slot} primary sei"]
         assert (built == "NoSEI") == (sei == "none"), (role, sei, built)
         lam = declared.get(role, {}).get("loss of active material", "none")
+        if role == "carbon" and lam == "none":  # the working material's own fade, if any
+            lam = _own_fade(sets, sets.cell(cell_name)["uses"]["working" if slot == "positive"
+                                                           else "anode"])
         if role == "carbon":
             built = submodels[f"{slot} primary active material"]
             assert (built == "Constant") == (lam == "none"), (role, lam, built)
-    # Nothing grows on the electrodes that declare nothing: the cathode of the full cell.
+    # The full cell's cathode grows no SEI; it loses active material only if its material
+    # declares a fade of its own ([degradation] in its file).
     if sets.cell(cell_name)["component"]["kind"] == "full_cell":
         assert submodels["positive primary sei"] == "NoSEI"
-        assert submodels["positive primary active material"] == "Constant"
+        own = _own_fade(sets, sets.cell(cell_name)["uses"]["cathode"])
+        assert (submodels["positive primary active material"] == "Constant") == (own == "none")
+
+
+def _own_fade(sets, material_name):
+    """The loss of active material a material file declares for itself (tomllib)."""
+    return sets.material(material_name).get("degradation", {}).get(
+        "loss of active material", "none")
+
+
+def _lam_submodels(model):
+    return {k: type(v).__name__ for k, v in model.submodels.items() if "active material" in k}
+
+
+@pytest.mark.parametrize("cell_name", ["full_cell", "k0p6coo2_half_cell"])
+def test_the_cathode_fade_sits_on_the_cathode_slot_only(sets, cell_name):
+    """K0.6CoO2 declares a current-driven LAM for itself: built on the positive slot (the
+    full cell's cathode, the half cell's working electrode), nothing new on the carbon or
+    the K metal (the same submodels as with the oxide's fade left out)."""
+    assert _own_fade(sets, "k0p6coo2") == "current-driven"
+    cell = cell_parameters(cell_name)
+    built = _lam_submodels(build_model("SPM", cell))
+    assert built["positive primary active material"] == "LossActiveMaterial"
+    lam = build_model("SPM", cell).options["loss of active material"]
+    assert lam[1] == "current-driven"
+    without = _without_own_fade(cell)
+    assert _lam_submodels(build_model("SPM", without))["positive primary active material"] \
+        == "Constant"
+    negative = {k: v for k, v in built.items() if k.startswith("negative")}
+    assert negative == {k: v for k, v in _lam_submodels(build_model("SPM", without)).items()
+                        if k.startswith("negative")}
+    if cell.is_half_cell:  # the K metal is no insertion electrode: it never loses material
+        assert negative == {}
+        assert type(build_model("SPM", cell).submodels["negative primary sei"]).__name__ \
+            == "NoSEI"
+
+
+def _without_own_fade(cell):
+    from dataclasses import replace
+
+    electrodes = {role: replace(d, material=replace(d.material, degradation={}))
+                  for role, d in cell.electrodes.items()}
+    return replace(cell, electrodes=electrodes)
+
+
+def test_a_cathode_fade_on_top_of_a_mechanism_on_the_same_electrode_is_refused():
+    # A mechanism putting its own LAM on the "carbon" role, which in this half cell is the
+    # oxide: PyBaMM takes one word per electrode, so the clash is named.
+    from dataclasses import replace
+
+    from kion_sim.parameters.mechanisms import Mechanism
+
+    clash = Mechanism("clash", "clash", "", {"carbon": {"loss of active material":
+                                                        "stress-driven"}}, {})
+    cell = replace(cell_parameters("k0p6coo2_half_cell"), mechanism=clash)
+    with pytest.raises(ParameterSetError, match="k0p6coo2 declares loss of active material"):
+        model_options(cell)
 
 
 def test_the_900C_half_cell_grows_no_sei_on_the_k_metal():
