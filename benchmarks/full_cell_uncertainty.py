@@ -26,9 +26,10 @@ CHEAP = ["full_cell_first_cycle_efficiency_pct", "full_cell_capacity_mAh_g",
 RETENTION = ["full_cell_retention_pct"]
 
 
-def _study(figures, samples, seed, cycles, workers) -> dict:
+def _study(figures, samples, seed, cycles, workers, checkpoint) -> dict:
     started = time.perf_counter()
-    result = figure_intervals(figures, samples, seed, execution=Execution(workers),
+    result = figure_intervals(figures, samples, seed,
+                              execution=Execution(workers, checkpoint=checkpoint),
                               model="SPM", full_cell_model="SPM", full_cell_cycles=cycles)
     return {"seconds": time.perf_counter() - started, "samples": samples, "seed": seed,
             "intervals": result.intervals.reset_index().to_dict(orient="records"),
@@ -55,18 +56,24 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--out", default="benchmarks/results")
     args = parser.parse_args()
-    report = {}
+    out = Path(args.out)
+    report = {"settings": vars(args)}
     for name, figures, samples in (("cheap", CHEAP, args.samples),
                                    ("retention", RETENTION, args.retention_samples)):
-        runs = [_study(figures, samples, seed, args.cycles, args.workers) for seed in (0, 1)]
+        runs = [_study(figures, samples, seed, args.cycles, args.workers,
+                       str(out / f"full_cell_uncertainty_{name}_seed{seed}.jsonl"))
+                for seed in (0, 1)]
         report[name] = {"runs": runs, "bound_shift_pct_of_width": _agreement(runs)}
         print(json.dumps(report[name]["bound_shift_pct_of_width"], indent=1), flush=True)
-    report["settings"] = vars(args)
+        _write(out, report)  # what is finished is kept
+
+
+def _write(out: Path, report: dict) -> None:
     text = json.dumps(report, indent=2, default=str)
-    with staged_files(args.out) as files:  # whole or not at all
-        path = files.file("full_cell_uncertainty.json", lambda target: Path(target).write_text(
-            text))
-    print(f"wrote {path}")
+    with staged_files(out) as files:  # whole or not at all
+        path = files.file("full_cell_uncertainty.json",
+                          lambda target: Path(target).write_text(text))
+    print(f"wrote {path}", flush=True)
 
 if __name__ == "__main__":
     main()
