@@ -79,9 +79,11 @@ class FullCellPrediction:
 
 
 def headline_figures(cell: CellParameters, model: str = "SPM", formation_mA_g: float = 20.0,
-                     fade_mA_g: float = 100.0, fade_cycles: int = 200) -> dict[str, float]:
+                     fade_mA_g: float = 100.0, fade_cycles: int | None = 200
+                     ) -> dict[str, float]:
     """First-cycle efficiency, 2nd-cycle capacity [mAh/g of cathode], energy [Wh/kg of both]
-    and retention, the fade on the fast path (an uncertainty sample's figures)."""
+    and retention, the fade on the fast path (an uncertainty sample's figures); with
+    ``fade_cycles=None`` no fade is run and retention is NaN."""
     from kion_sim.simulation.fade import fade_run
 
     formation = simulate(cell, galvanostatic_cycles(cell, formation_mA_g, 2), model=model,
@@ -89,13 +91,15 @@ def headline_figures(cell: CellParameters, model: str = "SPM", formation_mA_g: f
     first, second = cycle_summary(formation.steps).iloc[:2].to_dict(orient="records")
     masses_g = {role: d.active_mass_g for role, d in cell.electrodes.items()}
     both_per_cathode = masses_g["cathode"] / sum(masses_g.values())
-    fade = fade_run(cell, fade_mA_g, fade_cycles, model=model,
-                    tolerance_pct=FULL_CELL_FADE_TOLERANCE_PCT).summary
-    retention = capacity_retention(fade, 2, "discharge")
+    retention = float("nan")
+    if fade_cycles is not None:
+        fade = fade_run(cell, fade_mA_g, fade_cycles, model=model,
+                        tolerance_pct=FULL_CELL_FADE_TOLERANCE_PCT).summary
+        retention = float(capacity_retention(fade, 2, "discharge").iloc[fade_cycles - 1])
     return {"first_cycle_efficiency_pct": first["coulombic_efficiency_pct"],
             "capacity_mAh_g_cathode": second["discharge_capacity_mAh_g"],
             "energy_Wh_kg_both": second["discharge_energy_mWh_g"] * both_per_cathode,
-            "retention_pct": float(retention.iloc[fade_cycles - 1])}
+            "retention_pct": retention}
 
 
 def predict_full_cell(cell: CellParameters | None = None, model: str = "SPMe",

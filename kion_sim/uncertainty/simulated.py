@@ -178,8 +178,8 @@ def _full_cell_figures(materials: dict, electrodes: dict, wanted: set, options: 
 
     design = full_cell_design(material_overrides=materials, electrode_overrides=electrodes,
                               **options.get("design", {}))
-    # Without retention asked, the fade run is the shortest one (its figures are cycle 2's).
-    cycles = options["full_cell_cycles"] if "full_cell_retention_pct" in wanted else 2
+    # Without retention asked, no fade is run (the other figures are the formation's).
+    cycles = options["full_cell_cycles"] if "full_cell_retention_pct" in wanted else None
     found = headline_figures(design, model=options["full_cell_model"], fade_cycles=cycles)
     return {"full_cell_energy_Wh_kg": found["energy_Wh_kg_both"],
             "full_cell_retention_pct": found["retention_pct"],
