@@ -263,12 +263,12 @@ def _measured_rows():
 
 
 def screen(mechanism: str, model: str = "SPM", progress: Callable | None = None,
-           budget_s: float | None = RUN_BUDGET_S) -> Screening:
-    """Simulate ``mechanism``'s stored fit under every measured retention row of the carbon;
-    a run that fails or exceeds ``budget_s`` leaves the candidate unscreened."""
+           budget_s: float | None = RUN_BUDGET_S, rows=None) -> Screening:
+    """Simulate ``mechanism``'s stored fit under every measured retention row of the carbon
+    (or ``rows``); a run that fails or exceeds ``budget_s`` leaves the candidate unscreened."""
     result = Screening(mechanism)
     cell = build_cell_parameters(STUDY_CELL, mechanism=mechanism)
-    for row in _measured_rows():
+    for row in _measured_rows() if rows is None else rows:
         label = f"{row.cycles} cycles at {row.current_density_mA_g:g} mA/g"
         started = time.perf_counter()
         try:
@@ -322,14 +322,31 @@ class Discrimination:
     elapsed_s: float
 
     def top_table(self, top: int = 3) -> pd.DataFrame:
-        """The best ``top`` protocols for people: units in brackets."""
-        table = self.ranking.head(top).copy()
-        table.insert(1, "outcome", table["protocol"].map(self.outcomes))
-        names = {"duration_d": "duration [d]", "separation_sigma": "separation [sigma]",
-                 "mean_separation_sigma": "mean separation [sigma]",
-                 "score_sigma_per_d": "score [sigma/d]"}
-        names.update({f"predicted {m}": f"{m} [%]" for m in self.candidates})
-        return table.rename(columns=names)
+        """The best ``top`` protocols for people: one row each, units in brackets."""
+        table = self.ranking.head(top)
+        columns = {"protocol": "protocol", "outcome": "outcome",
+                   **{f"predicted {m}": f"{m} [%]" for m in self.candidates},
+                   "duration_d": "duration [d]", "separation_sigma": "separation [sigma]",
+                   "mean_separation_sigma": "mean separation [sigma]",
+                   "score_sigma_per_d": "score [sigma/d]"}
+        table = table.assign(outcome=table["protocol"].map(self.outcomes))
+        return table[list(columns)].rename(columns=columns)
+
+    def summary_text(self) -> str:
+        """What the table means, who was screened out, what failed, and how long it took."""
+        lines = [f"separation: the {self.statistic} pairwise difference of the candidates' "
+                 f"outcomes in sigma = {self.sigma_points:g} points; score: separation per "
+                 f"day of testing (the longest candidate's duration)."]
+        for s in self.screenings:
+            errors = ", ".join(f"{k}: {v:+.1f} points" for k, v in s.errors_points.items())
+            verdict = "candidate" if s.mechanism in self.candidates else "left out"
+            why = s.failure or ("within" if s.survives else "beyond")
+            if s.failure is None:
+                why = f"{why} {FALSIFIED_SIGMAS:g} sigma of the measured retentions"
+            lines.append(f"  {s.mechanism}: {verdict} ({errors or 'not run'}; {why})")
+        lines += [f"  failed: {failure}" for failure in self.failures]
+        lines.append(f"{self.runs} runs in {self.elapsed_s:.0f} s")
+        return "\n".join(lines)
 
     def to_dict(self) -> dict:
         return {
@@ -354,11 +371,14 @@ def discriminate(only: Sequence[str] | None = None,
                  sigma_points: float = SIGMA_POINTS, include_falsified: bool = False,
                  statistic: str = "min", model: str = "SPM",
                  progress: Callable[[str], None] | None = None,
-                 budget_s: float | None = RUN_BUDGET_S) -> Discrimination:
+                 budget_s: float | None = RUN_BUDGET_S,
+                 screen_against: Sequence | None = None) -> Discrimination:
     """Screen the calibrated candidates, simulate the survivors under ``protocols``, rank them.
 
     ``progress`` receives one line per run (the CLI prints them on stderr), first the plan.
     ``budget_s``: wall time one run may take; a longer one is stopped and counted as failed.
+    ``screen_against``: the reported rows a survivor must meet (default: every measured
+    retention of the carbon in Table S1; ``[]`` screens nothing).
 
     Examples
     --------
@@ -371,10 +391,15 @@ def discriminate(only: Sequence[str] | None = None,
     if not protocols:
         raise InvalidInputError("no protocol to rank; give one or more LabProtocol")
     names = calibrated_mechanisms(only)
+    if len(names) < 2:
+        raise InvalidInputError(f"telling mechanisms apart needs two or more calibrated "
+                                f"candidates, got {names}; calibrated: "
+                                f"{', '.join(calibrated_mechanisms())}")
     say = progress or (lambda _: None)
-    say(f"screening {len(names)} candidate(s) against {len(_measured_rows())} measured "
-        f"retention(s): {len(names) * len(_measured_rows())} runs")
-    screenings = [screen(name, model, progress, budget_s) for name in names]
+    rows = _measured_rows() if screen_against is None else list(screen_against)
+    say(f"screening {len(names)} candidate(s) against {len(rows)} measured retention(s): "
+        f"{len(names) * len(rows)} runs")
+    screenings = [screen(name, model, progress, budget_s, rows) for name in names]
     candidates = [s.mechanism for s in screenings if include_falsified or s.survives]
     if len(candidates) < 2:
         raise InvalidInputError(
@@ -385,7 +410,7 @@ def discriminate(only: Sequence[str] | None = None,
     ranking = rank_protocols(predictions, durations, sigma_points, statistic)
     return Discrimination(float(sigma_points), statistic, screenings, candidates, ranking,
                           {p.label: p.outcome for p in protocols}, failures,
-                          len(names) * len(_measured_rows()) + len(candidates) * len(protocols),
+                          len(names) * len(rows) + len(candidates) * len(protocols),
                           time.perf_counter() - started)
 
 
