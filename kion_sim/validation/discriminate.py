@@ -28,18 +28,22 @@ from __future__ import annotations
 import dataclasses
 import itertools
 import math
-import signal
-import threading
+import multiprocessing
 import time
 from collections.abc import Callable, Sequence
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 
 from kion_sim.analysis.cycles import capacity_retention, cycle_summary
-from kion_sim.errors import InvalidInputError, KionSimError, UnknownNameError, require_positive
+from kion_sim.errors import (
+    InvalidInputError,
+    KionSimError,
+    SimulationError,
+    UnknownNameError,
+    require_positive,
+)
 from kion_sim.parameters.assemble import build_cell_parameters
 from kion_sim.parameters.mechanisms import load_calibration, mechanism_names
 from kion_sim.simulation.fade import fade_run
@@ -63,7 +67,7 @@ STORAGE_MODES = ("hold", "open circuit")
 STORAGE_CURRENT_MA_G = 100.0  # the cycles around a storage test, at Table S1's current
 _FORMATION_CYCLES = 2  # storage starts after cycle 2, the reference of every retention
 # One run longer than this is stopped and reported (swelling_damage's 500 cycles at 500 mA/g
-# took over 10 minutes where the others take ~10 s).
+# hang in one IDAKLU solve for over 10 minutes where the others take ~10 s).
 RUN_BUDGET_S = 90.0
 
 
@@ -71,24 +75,47 @@ class RunOverBudget(KionSimError):
     """A run stopped because it took longer than its time budget."""
 
 
-@contextmanager
-def time_limit(seconds: float | None):
-    """Raise :class:`RunOverBudget` in the block after ``seconds`` of wall time (main thread
-    only, where signals are delivered; elsewhere, or with ``None``, no limit)."""
-    if seconds is None or threading.current_thread() is not threading.main_thread():
-        yield
-        return
+def run_within(budget_s: float | None, function: Callable, *args):
+    """``function(*args)`` in a child process, stopped after ``budget_s`` of wall time.
 
-    def stop(signum, frame):
-        raise RunOverBudget(f"stopped after its {seconds:g} s budget")
-
-    previous = signal.signal(signal.SIGALRM, stop)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
+    A solve can hang inside IDAKLU's C code for minutes, where no Python signal reaches it;
+    a child process can always be stopped. ``None``: call it here, with no limit.
+    """
+    if budget_s is None:
+        return function(*args)
+    context = multiprocessing.get_context("fork")  # no re-import: the child starts at once
+    receive, send = context.Pipe(duplex=False)
+    child = context.Process(target=_child, args=(send, function, args), daemon=True)
+    child.start()
+    send.close()
     try:
-        yield
+        if not receive.poll(budget_s):
+            raise RunOverBudget(f"stopped after its {budget_s:g} s budget")
+        kind, value = receive.recv()
+    except EOFError:
+        raise SimulationError(f"the run's process ended without a result (exit code "
+                              f"{child.exitcode})") from None
     finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, previous)
+        if child.is_alive():
+            child.kill()
+        child.join()
+        receive.close()
+    if kind == "failed":
+        raise SimulationError(value)
+    if kind == "bug":
+        raise RuntimeError(value)
+    return value
+
+
+def _child(send, function, args) -> None:
+    try:
+        send.send(("done", function(*args)))
+    except KionSimError as error:  # a failed run: reported and counted
+        send.send(("failed", str(error)))
+    except Exception as error:  # a bug: raised in the parent, not counted as a failed run
+        send.send(("bug", f"{type(error).__name__}: {error}"))
+    finally:
+        send.close()
 
 
 @dataclass(frozen=True)
@@ -267,23 +294,27 @@ def screen(mechanism: str, model: str = "SPM", progress: Callable | None = None,
     """Simulate ``mechanism``'s stored fit under every measured retention row of the carbon
     (or ``rows``); a run that fails or exceeds ``budget_s`` leaves the candidate unscreened."""
     result = Screening(mechanism)
-    cell = build_cell_parameters(STUDY_CELL, mechanism=mechanism)
     for row in _measured_rows() if rows is None else rows:
         label = f"{row.cycles} cycles at {row.current_density_mA_g:g} mA/g"
         started = time.perf_counter()
         try:
-            with time_limit(budget_s):
-                run = fade_run(cell, row.current_density_mA_g, row.cycles, model,
-                               row.voltage_min_V, row.voltage_max_V)
+            predicted = run_within(budget_s, _retention, mechanism, row, model)
         except KionSimError as error:
             result.failure = f"{label}: {error}"
             _report(progress, mechanism, f"screen {label}", started, "failed")
             return result
-        predicted = float(capacity_retention(run.summary).iloc[row.cycles - 1])
         result.errors_points[label] = predicted - row.capacity_retention_pct
         _report(progress, mechanism, f"screen {label}", started,
                 f"{predicted:.1f} % (measured {row.capacity_retention_pct:g} %)")
     return result
+
+
+def _retention(mechanism: str, row, model: str) -> float:
+    """Retention after the reported row's cycles under ``mechanism``'s stored fit [%]."""
+    cell = build_cell_parameters(STUDY_CELL, mechanism=mechanism)
+    run = fade_run(cell, row.current_density_mA_g, row.cycles, model, row.voltage_min_V,
+                   row.voltage_max_V)
+    return float(capacity_retention(run.summary).iloc[row.cycles - 1])
 
 
 def predict(mechanism: str, protocol: LabProtocol, model: str = "SPM") -> tuple[float, float]:
@@ -426,8 +457,7 @@ def _simulate_all(candidates, protocols, model, progress, budget_s):
         for mechanism in candidates:
             started = time.perf_counter()
             try:
-                with time_limit(budget_s):
-                    outcome, hours = predict(mechanism, protocol, model)
+                outcome, hours = run_within(budget_s, predict, mechanism, protocol, model)
             except KionSimError as error:
                 outcome, hours = math.nan, protocol.storage_h
                 failures.append(f"{mechanism}, {protocol.label}: {error}")

@@ -154,14 +154,23 @@ def test_a_mechanism_without_a_stored_fit_is_named_with_the_calibrated_ones(monk
     assert "uncalibrated_one" not in calibrated_mechanisms()
 
 
-def test_a_run_over_its_budget_is_stopped():
+def _fails():
+    raise InvalidInputError("this run cannot be done")
+
+
+def test_a_run_over_its_budget_is_stopped_and_failures_come_back_by_name():
     import time
 
-    from kion_sim.validation.discriminate import RunOverBudget, time_limit
+    from kion_sim.errors import SimulationError
+    from kion_sim.validation.discriminate import RunOverBudget, run_within
 
     started = time.perf_counter()
-    with pytest.raises(RunOverBudget, match="0.2 s"), time_limit(0.2):
-        time.sleep(5)
-    assert time.perf_counter() - started < 2
-    with time_limit(None):
-        pass
+    with pytest.raises(RunOverBudget, match="0.5 s"):
+        run_within(0.5, time.sleep, 30)
+    assert time.perf_counter() - started < 5
+    assert run_within(10, divmod, 7, 2) == (3, 1)  # a result comes back from the child
+    assert run_within(None, divmod, 7, 2) == (3, 1)
+    with pytest.raises(SimulationError, match="cannot be done"):
+        run_within(10, _fails)
+    with pytest.raises(RuntimeError, match="ZeroDivisionError"):
+        run_within(10, divmod, 1, 0)
