@@ -355,7 +355,8 @@ def _command_discriminate(args) -> int:
 
     from kion_sim.validation.discriminate import discriminate
 
-    given = {k: v for k, v in (("sigma_points", args.sigma), ("budget_s", args.budget)) if v}
+    given = {k: v for k, v in (("sigma_points", args.sigma), ("budget_s", args.budget),
+                               ("min_separation_sigma", args.min_separation)) if v is not None}
     found = discriminate(only=args.only, include_falsified=args.include_falsified,
                          statistic=args.by, model=args.model,
                          progress=lambda line: print(line, file=sys.stderr), **given)
@@ -773,6 +774,9 @@ def build_parser() -> argparse.ArgumentParser:
                             "that of Table S1's retention targets, 2)")
     which.add_argument("--by", choices=("min", "mean"), default="min",
                        help="pairwise separation that scores a protocol (default min)")
+    which.add_argument("--min-separation", type=_number, default=None, metavar="SIGMAS",
+                       help="separation one test must reach to rank first (default 2; 0: "
+                            "rank by score alone)")
     which.add_argument("--include-falsified", action="store_true",
                        help="keep candidates the measured retentions falsified")
     which.add_argument("--budget", type=_positive_number,

@@ -15,7 +15,9 @@ units of a measurement's uncertainty, per day of testing.
   mean pairwise one is reported too); the pair hardest to tell apart decides.
 - **Duration**: from the simulation: each current step lasts its capacity over its current,
   plus the rests and the storage; the longest candidate's, as the lab must wait for it.
-- **Score**: separation / duration [sigma per day].
+- **Score**: separation / duration [sigma per day]. Protocols whose separation reaches
+  ``RESOLVED_SIGMAS`` (one test tells the candidates apart) rank first, by score; the rest
+  after them. The fast path's own error estimate is printed beside the separation.
 
 Survivors: a candidate survives if its stored fit lands within ``FALSIFIED_SIGMAS`` sigma of
 every measured retention of this carbon in Table S1 (80 % after 100 cycles at 100 mA/g, and
@@ -55,6 +57,9 @@ from kion_sim.validation.reported import table_s1_rows
 # Table S1's retention targets are fitted with this uncertainty [points of retention].
 SIGMA_POINTS = next(f.default for f in dataclasses.fields(RetentionTarget)
                     if f.name == "uncertainty_points")
+# A gap one test resolves: the two outcomes' +-1 sigma bands do not overlap. Protocols below
+# it rank after those that reach it, however short (a short test that cannot tell is no use).
+RESOLVED_SIGMAS = 2.0
 # A stored fit further than this many sigma from a measured retention is falsified by it.
 FALSIFIED_SIGMAS = 5.0
 # What a lab can run on this carbon: the window of Table S1, and the ranges of issue 19.
@@ -230,14 +235,28 @@ def pairwise_separations(values: Sequence[float], sigma: float) -> tuple[float, 
     return (min(gaps), float(np.mean(gaps))) if gaps else (math.nan, math.nan)
 
 
-def rank_protocols(predictions: dict[str, dict[str, float]], durations_days: dict[str, float],
-                   sigma: float, statistic: str = "min") -> pd.DataFrame:
-    """Protocols ranked by separation (``statistic``: ``min`` or ``mean`` pairwise, in sigma)
-    per day of testing, best first. ``predictions``: protocol -> mechanism -> outcome; a
-    mechanism whose run failed is NaN and left out of that protocol's separation."""
+def _check_ranking(sigma, statistic: str, min_separation_sigma) -> None:
     if statistic not in ("min", "mean"):
         raise UnknownNameError("separation statistic", statistic, ["min", "mean"])
     require_positive("the measurement uncertainty sigma", sigma, "points")
+    if not (isinstance(min_separation_sigma, int | float) and min_separation_sigma >= 0):
+        raise InvalidInputError(f"the separation that resolves candidates must be 0 sigma or "
+                                f"more, got {min_separation_sigma!r}")
+
+
+def rank_protocols(predictions: dict[str, dict[str, float]], durations_days: dict[str, float],
+                   sigma: float, statistic: str = "min",
+                   min_separation_sigma: float = RESOLVED_SIGMAS,
+                   errors_points: dict[str, float] | None = None) -> pd.DataFrame:
+    """Protocols ranked by separation (``statistic``: ``min`` or ``mean`` pairwise, in sigma)
+    per day of testing, best first; those whose separation reaches ``min_separation_sigma``
+    (one test resolves the candidates) before those that do not (0: by score alone).
+
+    ``predictions``: protocol -> mechanism -> outcome; a mechanism whose run failed is NaN and
+    left out of that protocol's separation. ``errors_points``: protocol -> the simulation's
+    own error estimate, reported beside the separation.
+    """
+    _check_ranking(sigma, statistic, min_separation_sigma)
     rows = []
     for protocol, outcomes in predictions.items():
         days = durations_days[protocol]
@@ -248,10 +267,12 @@ def rank_protocols(predictions: dict[str, dict[str, float]], durations_days: dic
         separation = smallest if statistic == "min" else mean
         rows.append({"protocol": protocol, "duration_d": days, "separation_sigma": smallest,
                      "mean_separation_sigma": mean, "score_sigma_per_d": separation / days,
+                     "resolves": bool(separation >= min_separation_sigma),
+                     "error_estimate_points": (errors_points or {}).get(protocol, math.nan),
                      **{f"predicted {m}": v for m, v in outcomes.items()}})
     table = pd.DataFrame(rows)
-    order = table.sort_values(["score_sigma_per_d", "separation_sigma"], ascending=False,
-                              na_position="last", kind="stable")
+    order = table.sort_values(["resolves", "score_sigma_per_d", "separation_sigma"],
+                              ascending=False, na_position="last", kind="stable")
     return order.reset_index(drop=True)
 
 
@@ -317,20 +338,23 @@ def _retention(mechanism: str, row, model: str) -> float:
     return float(capacity_retention(run.summary).iloc[row.cycles - 1])
 
 
-def predict(mechanism: str, protocol: LabProtocol, model: str = "SPM") -> tuple[float, float]:
-    """(outcome [%], duration [h]) of ``protocol`` under ``mechanism``'s stored fit."""
+def predict(mechanism: str, protocol: LabProtocol, model: str = "SPM"):
+    """(outcome [%], duration [h], error estimate [points]) of ``protocol`` under
+    ``mechanism``'s stored fit; storage is solved cycle by cycle (error 0)."""
     cell = build_cell_parameters(STUDY_CELL, mechanism=mechanism)
     if protocol.is_storage:
         summary = cycle_summary(simulate(cell, protocol.storage_text(), model=model,
                                          show_progress=False).steps)
         retention = capacity_retention(summary)
         outcome = 100.0 - float(retention.iloc[-1])  # the recovery cycle after storage
+        error = 0.0
     else:
         run = fade_run(cell, protocol.current_mA_g, protocol.cycles, model,
                        cycle_protocol=protocol.cycle_text())
         summary = run.summary
         outcome = float(capacity_retention(summary).iloc[protocol.cycles - 1])
-    return outcome, protocol.duration_h(summary)
+        error = run.error_estimate_pct  # % of cycle 2's capacity: points of retention
+    return outcome, protocol.duration_h(summary), error
 
 
 def _report(progress, mechanism, what, started, outcome) -> None:
@@ -344,6 +368,7 @@ class Discrimination:
 
     sigma_points: float
     statistic: str
+    min_separation_sigma: float
     screenings: list[Screening]
     candidates: list[str]
     ranking: pd.DataFrame
@@ -359,7 +384,8 @@ class Discrimination:
                    **{f"predicted {m}": f"{m} [%]" for m in self.candidates},
                    "duration_d": "duration [d]", "separation_sigma": "separation [sigma]",
                    "mean_separation_sigma": "mean separation [sigma]",
-                   "score_sigma_per_d": "score [sigma/d]"}
+                   "score_sigma_per_d": "score [sigma/d]",
+                   "error_estimate_points": "fast-path error [points]"}
         table = table.assign(outcome=table["protocol"].map(self.outcomes))
         return table[list(columns)].rename(columns=columns)
 
@@ -367,7 +393,8 @@ class Discrimination:
         """What the table means, who was screened out, what failed, and how long it took."""
         lines = [f"separation: the {self.statistic} pairwise difference of the candidates' "
                  f"outcomes in sigma = {self.sigma_points:g} points; score: separation per "
-                 f"day of testing (the longest candidate's duration)."]
+                 f"day of testing (the longest candidate's duration); protocols that reach "
+                 f"{self.min_separation_sigma:g} sigma rank first."]
         for s in self.screenings:
             errors = ", ".join(f"{k}: {v:+.1f} points" for k, v in s.errors_points.items())
             verdict = "candidate" if s.mechanism in self.candidates else "left out"
@@ -382,6 +409,7 @@ class Discrimination:
     def to_dict(self) -> dict:
         return {
             "cell": STUDY_CELL, "sigma_points": self.sigma_points, "statistic": self.statistic,
+            "min_separation_sigma": self.min_separation_sigma,
             "falsified_beyond_sigmas": FALSIFIED_SIGMAS, "candidates": self.candidates,
             "screening": [{"mechanism": s.mechanism, "errors_points": s.errors_points,
                            "failure": s.failure, "survives": s.survives}
@@ -400,7 +428,8 @@ def _finite_or_none(table: pd.DataFrame) -> list[dict]:
 def discriminate(only: Sequence[str] | None = None,
                  protocols: Sequence[LabProtocol] = DEFAULT_PROTOCOLS,
                  sigma_points: float = SIGMA_POINTS, include_falsified: bool = False,
-                 statistic: str = "min", model: str = "SPM",
+                 statistic: str = "min", min_separation_sigma: float = RESOLVED_SIGMAS,
+                 model: str = "SPM",
                  progress: Callable[[str], None] | None = None,
                  budget_s: float | None = RUN_BUDGET_S,
                  screen_against: Sequence | None = None) -> Discrimination:
@@ -418,7 +447,7 @@ def discriminate(only: Sequence[str] | None = None,
     >>> found.top_table(1)  # doctest: +SKIP
     """
     started = time.perf_counter()
-    require_positive("the measurement uncertainty sigma", sigma_points, "points")
+    _check_ranking(sigma_points, statistic, min_separation_sigma)
     if not protocols:
         raise InvalidInputError("no protocol to rank; give one or more LabProtocol")
     names = calibrated_mechanisms(only)
@@ -436,10 +465,12 @@ def discriminate(only: Sequence[str] | None = None,
         raise InvalidInputError(
             f"telling mechanisms apart needs two or more candidates; surviving: "
             f"{candidates or 'none'} of {names} (use --include-falsified or --only)")
-    predictions, durations, failures = _simulate_all(candidates, protocols, model, progress,
-                                                     budget_s)
-    ranking = rank_protocols(predictions, durations, sigma_points, statistic)
-    return Discrimination(float(sigma_points), statistic, screenings, candidates, ranking,
+    predictions, durations, errors, failures = _simulate_all(candidates, protocols, model,
+                                                             progress, budget_s)
+    ranking = rank_protocols(predictions, durations, sigma_points, statistic,
+                             min_separation_sigma, errors)
+    return Discrimination(float(sigma_points), statistic, min_separation_sigma, screenings,
+                          candidates, ranking,
                           {p.label: p.outcome for p in protocols}, failures,
                           len(names) * len(rows) + len(candidates) * len(protocols),
                           time.perf_counter() - started)
@@ -451,19 +482,21 @@ def _simulate_all(candidates, protocols, model, progress, budget_s):
         f"{len(candidates) * len(protocols)} runs ({model}, fast fade path)")
     predictions: dict[str, dict[str, float]] = {}
     durations: dict[str, float] = {}
+    errors: dict[str, float] = {}
     failures: list[str] = []
     for index, protocol in enumerate(protocols, start=1):
-        predictions[protocol.label], longest_h = {}, 0.0
+        label, longest_h = protocol.label, 0.0
+        predictions[label], errors[label] = {}, 0.0
         for mechanism in candidates:
             started = time.perf_counter()
             try:
-                outcome, hours = run_within(budget_s, predict, mechanism, protocol, model)
-            except KionSimError as error:
-                outcome, hours = math.nan, protocol.storage_h
-                failures.append(f"{mechanism}, {protocol.label}: {error}")
-            predictions[protocol.label][mechanism] = outcome
-            longest_h = max(longest_h, hours)
-            _report(progress, mechanism, f"[{index}/{len(protocols)}] {protocol.label}",
-                    started, f"{outcome:.2f} % ({hours / 24:.1f} d)")
-        durations[protocol.label] = longest_h / 24 if longest_h > 0 else math.nan
-    return predictions, durations, failures
+                outcome, hours, error = run_within(budget_s, predict, mechanism, protocol, model)
+            except KionSimError as failure:
+                outcome, hours, error = math.nan, protocol.storage_h, 0.0
+                failures.append(f"{mechanism}, {label}: {failure}")
+            predictions[label][mechanism] = outcome
+            longest_h, errors[label] = max(longest_h, hours), max(errors[label], error)
+            _report(progress, mechanism, f"[{index}/{len(protocols)}] {label}", started,
+                    f"{outcome:.2f} % ({hours / 24:.1f} d)")
+        durations[label] = longest_h / 24 if longest_h > 0 else math.nan
+    return predictions, durations, errors, failures

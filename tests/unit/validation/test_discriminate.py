@@ -32,7 +32,7 @@ DAYS = {"A": 4.0, "B": 0.5, "C": 20.0, "D": 1.0}
 
 
 def test_smallest_pairwise_gap_per_day_ranks_with_ties_broken_by_separation():
-    table = rank_protocols(PREDICTIONS, DAYS, sigma=2.0)
+    table = rank_protocols(PREDICTIONS, DAYS, sigma=2.0, min_separation_sigma=0)
     # scores: A 2/4 = 0.5, B 0.5/0.5 = 1, C 10/20 = 0.5 (ties A, larger separation), D 0
     assert list(table["protocol"]) == ["B", "C", "A", "D"]
     assert table.set_index("protocol")["score_sigma_per_d"].to_dict() == pytest.approx(
@@ -41,8 +41,20 @@ def test_smallest_pairwise_gap_per_day_ranks_with_ties_broken_by_separation():
     assert table.set_index("protocol").loc["A", "predicted m2"] == 70.0
 
 
+def test_protocols_that_resolve_the_candidates_rank_before_shorter_ones_that_do_not():
+    table = rank_protocols(PREDICTIONS, DAYS, sigma=2.0, min_separation_sigma=2.0,
+                           errors_points={"A": 0.7})
+    # min separations: A 2 (resolves), B 0.5, C 10 (resolves), D 0: C and A (0.5/d each, C
+    # the larger gap), then B (1/d) and D
+    assert list(table["protocol"]) == ["C", "A", "B", "D"]
+    assert list(table["resolves"]) == [True, True, False, False]
+    errors = table.set_index("protocol")["error_estimate_points"]
+    assert errors["A"] == 0.7 and math.isnan(errors["B"])
+
+
 def test_mean_pairwise_gap_ranks_differently():
-    table = rank_protocols(PREDICTIONS, DAYS, sigma=2.0, statistic="mean")
+    table = rank_protocols(PREDICTIONS, DAYS, sigma=2.0, statistic="mean",
+                           min_separation_sigma=0)
     # scores: A (10/3)/4 = 0.833, B 2/0.5 = 4, C (40/3)/20 = 0.667, D 0
     assert list(table["protocol"]) == ["B", "A", "C", "D"]
     assert table.set_index("protocol").loc["C", "mean_separation_sigma"] == pytest.approx(40 / 3)
@@ -64,6 +76,8 @@ def test_a_protocol_of_no_duration_and_an_unknown_statistic_are_refused():
         rank_protocols(PREDICTIONS, {**DAYS, "A": 0.0}, sigma=2.0)
     with pytest.raises(UnknownNameError, match="min"):
         rank_protocols(PREDICTIONS, DAYS, sigma=2.0, statistic="median")
+    with pytest.raises(InvalidInputError, match="0 sigma or more"):
+        rank_protocols(PREDICTIONS, DAYS, sigma=2.0, min_separation_sigma=-1)
 
 
 def test_the_uncertainty_is_the_two_points_of_the_retention_targets():
@@ -136,6 +150,7 @@ def test_only_names_must_be_known_and_calibrated():
     (["--sigma", "0"], ["--sigma", "must be positive"]),
     (["--top", "0"], ["--top", ">= 1"]),
     (["--budget", "-5"], ["--budget", "must be positive"]),
+    (["--min-separation", "-1"], ["0 sigma or more"]),
 ])
 def test_bad_input_exits_2_before_any_run(argv, words, capsys):
     assert main(["discriminate", *argv]) == 2
