@@ -363,7 +363,7 @@ def _command_discriminate(args) -> int:
     if args.json:
         print(json.dumps({**found.to_dict(), "top": args.top}, indent=2, default=str))
         return 0
-    print(format_table(found.top_table(args.top), floatfmt=".3g"))
+    print(format_table(found.top_table(args.top), floatfmt="g"))
     print(found.summary_text())
     return 0
 

@@ -380,14 +380,17 @@ class Discrimination:
     def top_table(self, top: int = 3) -> pd.DataFrame:
         """The best ``top`` protocols for people: one row each, units in brackets."""
         table = self.ranking.head(top)
+        separation = "separation_sigma" if self.statistic == "min" else "mean_separation_sigma"
         columns = {"protocol": "protocol", "outcome": "outcome",
                    **{f"predicted {m}": f"{m} [%]" for m in self.candidates},
-                   "duration_d": "duration [d]", "separation_sigma": "separation [sigma]",
-                   "mean_separation_sigma": "mean separation [sigma]",
+                   "duration_d": "duration [d]", separation: f"{self.statistic} separation "
+                   "[sigma]", "resolves": f"resolves (>= {self.min_separation_sigma:g} sigma)",
                    "score_sigma_per_d": "score [sigma/d]",
                    "error_estimate_points": "fast-path error [points]"}
-        table = table.assign(outcome=table["protocol"].map(self.outcomes))
-        return table[list(columns)].rename(columns=columns)
+        table = table.assign(outcome=table["protocol"].map(self.outcomes).str.replace(
+            " [%]", ""), resolves=table["resolves"].map({True: "yes", False: "no"}))
+        digits = {f"predicted {m}": 1 for m in self.candidates} | {"duration_d": 1}
+        return table[list(columns)].round(digits).round(2).rename(columns=columns)
 
     def summary_text(self) -> str:
         """What the table means, who was screened out, what failed, and how long it took."""

@@ -189,3 +189,35 @@ def test_a_run_over_its_budget_is_stopped_and_failures_come_back_by_name():
         run_within(10, _fails)
     with pytest.raises(RuntimeError, match="ZeroDivisionError"):
         run_within(10, divmod, 1, 0)
+
+
+def test_the_command_ranks_fake_runs_and_reports_a_failed_one(monkeypatch):
+    import kion_sim.validation.discriminate as module
+    from kion_sim.errors import SimulationError
+
+    fast, long = LabProtocol(500, 20), LabProtocol(1000, 100)
+    outcomes = {("sei_site_blocking", fast): (80.0, 48.0, 0.1),
+                ("side_reaction_in_time", fast): (76.0, 50.0, 0.3),
+                ("sei_site_blocking", long): (90.0, 24.0, 0.2)}
+
+    def fake_predict(mechanism, protocol, model):
+        if (mechanism, protocol) not in outcomes:
+            raise SimulationError("the solver gave up")
+        return outcomes[(mechanism, protocol)]
+
+    monkeypatch.setattr(module, "predict", fake_predict)
+    lines = []
+    found = module.discriminate(["sei_site_blocking", "side_reaction_in_time"], [long, fast],
+                                screen_against=[], progress=lines.append, budget_s=None)
+    table = found.ranking.set_index("protocol")
+    assert list(table.index) == [fast.label, long.label]  # the failed one has no separation
+    # 4 points apart = 2 sigma, over the longer run's 50 h
+    assert table.loc[fast.label, "separation_sigma"] == pytest.approx(2.0)
+    assert table.loc[fast.label, "duration_d"] == pytest.approx(50 / 24)
+    assert table.loc[fast.label, "score_sigma_per_d"] == pytest.approx(2.0 * 24 / 50)
+    assert table.loc[fast.label, "error_estimate_points"] == pytest.approx(0.3)
+    assert math.isnan(table.loc[long.label, "separation_sigma"])
+    assert len(found.failures) == 1 and "side_reaction_in_time" in found.failures[0]
+    assert found.runs == 4 and len(lines) == 2 + 4
+    assert "side_reaction_in_time [%]" in found.top_table(1).columns
+    assert "failed" in found.summary_text()
