@@ -31,6 +31,7 @@ import dataclasses
 import itertools
 import math
 import multiprocessing
+import textwrap
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -50,6 +51,7 @@ from kion_sim.parameters.assemble import build_cell_parameters
 from kion_sim.parameters.mechanisms import load_calibration, mechanism_names
 from kion_sim.simulation.fade import fade_run
 from kion_sim.simulation.runner import simulate
+from kion_sim.terminal import TERMINAL_WIDTH
 from kion_sim.validation.fitting import RetentionTarget
 from kion_sim.validation.mechanisms import STUDY_CELL
 from kion_sim.validation.reported import table_s1_rows
@@ -392,7 +394,7 @@ class Discrimination:
         digits = {f"predicted {m}": 1 for m in self.candidates} | {"duration_d": 1}
         return table[list(columns)].round(digits).round(2).rename(columns=columns)
 
-    def summary_text(self) -> str:
+    def summary_text(self, width: int = TERMINAL_WIDTH) -> str:
         """What the table means, who was screened out, what failed, and how long it took."""
         lines = [f"separation: the {self.statistic} pairwise difference of the candidates' "
                  f"outcomes in sigma = {self.sigma_points:g} points; score: separation per "
@@ -407,7 +409,8 @@ class Discrimination:
             lines.append(f"  {s.mechanism}: {verdict} ({errors or 'not run'}; {why})")
         lines += [f"  failed: {failure}" for failure in self.failures]
         lines.append(f"{self.runs} runs in {self.elapsed_s:.0f} s")
-        return "\n".join(lines)
+        return "\n".join(textwrap.fill(line, width, subsequent_indent="    ")
+                         for line in lines)
 
     def to_dict(self) -> dict:
         return {

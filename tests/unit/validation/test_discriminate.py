@@ -221,3 +221,24 @@ def test_the_command_ranks_fake_runs_and_reports_a_failed_one(monkeypatch):
     assert found.runs == 4 and len(lines) == 2 + 4
     assert "side_reaction_in_time [%]" in found.top_table(1).columns
     assert "failed" in found.summary_text()
+
+
+def test_the_command_prints_a_table_for_people_within_100_columns(monkeypatch, capsys):
+    import kion_sim.validation.discriminate as module
+
+    def fake_predict(mechanism, protocol, model):  # runs in the child process (forked)
+        return (80.0 if mechanism == "sei_site_blocking" else 70.0), 24.0 * protocol.cycles, 0.1
+
+    monkeypatch.setattr(module, "predict", fake_predict)
+    monkeypatch.setattr(module, "_measured_rows", lambda: [])
+    assert main(["discriminate", "--only", "sei_site_blocking,side_reaction_in_time",
+                 "--top", "1"]) == 0
+    captured = capsys.readouterr()
+    lines = captured.out.splitlines()
+    assert max(map(len, lines)) <= 100
+    assert "score [sigma/d]" in captured.out and "duration [d]" in captured.out
+    # 10 points = 5 sigma everywhere; the shortest (20 cycles: 20 fake days) win, the first
+    # of those in the list first; --top 1 prints only that one
+    assert "50 mA/g x 20" in captured.out and "200 mA/g x 50" not in captured.out
+    protocols = len(module.DEFAULT_PROTOCOLS)
+    assert f"simulating 2 candidate(s) x {protocols} protocol(s)" in captured.err
