@@ -354,6 +354,24 @@ def _command_mechanisms(args) -> int:
     return 0
 
 
+def _command_discriminate(args) -> int:
+    import json
+
+    from kion_sim.validation.discriminate import discriminate
+
+    given = {k: v for k, v in (("sigma_points", args.sigma), ("budget_s", args.budget),
+                               ("min_separation_sigma", args.min_separation)) if v is not None}
+    found = discriminate(only=args.only, include_falsified=args.include_falsified,
+                         statistic=args.by, model=args.model,
+                         progress=lambda line: print(line, file=sys.stderr), **given)
+    if args.json:
+        print(json.dumps({**found.to_dict(), "top": args.top}, indent=2, default=str))
+        return 0
+    print(format_table(found.top_table(args.top), floatfmt="g"))
+    print(found.summary_text())
+    return 0
+
+
 def _read_data(args):
     from kion_sim.errors import InvalidInputError
     from kion_sim.io import read_cycler
@@ -782,6 +800,27 @@ def build_parser() -> argparse.ArgumentParser:
                             help="study only this mechanism (repeatable; default: all, several "
                                  "minutes, swelling_damage the slowest)")
 
+    which = commands.add_parser(
+        "discriminate", help="which lab protocol tells the candidate fade mechanisms apart")
+    _add_model(which, "SPM")
+    which.add_argument("--json", action="store_true", help="print JSON")
+    which.add_argument("--only", type=lambda text: [n.strip() for n in text.split(",")],
+                       metavar="NAME,...", help="only these calibrated mechanisms")
+    which.add_argument("--top", type=_whole_number(1), default=3,
+                       help="protocols to print (default 3)")
+    which.add_argument("--sigma", type=_positive_number,
+                       help="a measurement's uncertainty [points of retention] (default: "
+                            "that of Table S1's retention targets, 2)")
+    which.add_argument("--by", choices=("min", "mean"), default="min",
+                       help="pairwise separation that scores a protocol (default min)")
+    which.add_argument("--min-separation", type=_number, default=None, metavar="SIGMAS",
+                       help="separation one test must reach to rank first (default 2; 0: "
+                            "rank by score alone)")
+    which.add_argument("--include-falsified", action="store_true",
+                       help="keep candidates the measured retentions falsified")
+    which.add_argument("--budget", type=_positive_number,
+                       help="wall time one run may take [s] (default 90)")
+
     bpx_export = commands.add_parser("bpx", help="write a cell as a BPX parameter file")
     bpx_export.add_argument("cell", help="the cell to export (see 'kion-sim list')")
     bpx_export.add_argument("--out", required=True, help="BPX JSON file to write")
@@ -827,6 +866,7 @@ def main(argv: list[str] | None = None) -> int:
                 "table-s1": _command_table_s1, "calibrate": _command_calibrate,
                 "full-cell": _command_full_cell, "sweep": _command_sweep,
                 "mechanisms": _command_mechanisms, "morphology": _command_morphology,
+                "discriminate": _command_discriminate,
                 "compare": _command_compare, "bpx": _command_bpx, "eis": _command_eis,
                 "sensitivity": _command_sensitivity, "audit": _command_audit}
     try:

@@ -165,15 +165,23 @@ def _with_state(state, y: np.ndarray):
 
 def fade_run(cell: CellParameters, current_density_mA_g: float, cycles: int, model: str = "SPM",
              lower_V: float | None = None, upper_V: float | None = None, exact: bool = False,
-             tolerance_pct: float = 0.5, parameter_updates: dict | None = None) -> FadeRun:
+             tolerance_pct: float = 0.5, parameter_updates: dict | None = None,
+             cycle_protocol: str | None = None) -> FadeRun:
     """``cycles`` cycles of the cell's standard cycle; fast by default, ``exact`` for brute force.
 
     ``tolerance_pct`` is the largest capacity error (% of the 2nd cycle's) a jump may make.
+    ``cycle_protocol``: one cycle's steps in the protocol language, repeated ``cycles`` times
+    instead of the standard cycle (e.g. with a ``Rest for 10 h`` step); then
+    ``current_density_mA_g`` and the cut-offs are not used.
     """
     if int(cycles) != cycles or cycles < 2:
         raise InvalidInputError(f"a fade run needs 2 or more whole cycles, got {cycles!r}")
-    stepper = _CycleStepper(cell, galvanostatic_cycles(cell, current_density_mA_g, 1, lower_V,
-                                                       upper_V), model, parameter_updates)
+    if cycle_protocol is None:
+        cycle_protocol = galvanostatic_cycles(cell, current_density_mA_g, 1, lower_V, upper_V)
+    elif len(parse_protocol(cycle_protocol).cycles) != 1:
+        raise InvalidInputError(f"cycle_protocol must be one cycle (one line, no repeat), got "
+                                f"{cycle_protocol!r}")
+    stepper = _CycleStepper(cell, cycle_protocol, model, parameter_updates)
     rows, state, ends = [], None, {}
     first_exact = cycles if exact else min(cycles, 3)  # the first cycles change fastest
     for cycle in range(1, first_exact + 1):
@@ -187,7 +195,8 @@ def fade_run(cell: CellParameters, current_density_mA_g: float, cycles: int, mod
 
 
 def _extrapolate(stepper, state, rows, ends, n, cycles, tolerance_pct) -> FadeRun:
-    reference = ends[2][1][-1][1]  # capacity of cycle 2's last current step
+    reference = next(q for kind, q, _ in reversed(ends[2][1])  # cycle 2's last current step
+                     if kind in ("discharge", "charge"))
     jump, simulated, total_error = _FIRST_JUMP, n, 0.0
     fast = stepper.fast_states()
     slope = ends[n][0] - ends[n - 1][0]

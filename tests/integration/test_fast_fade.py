@@ -56,3 +56,26 @@ def test_a_fade_run_needs_two_whole_cycles():
 
     with pytest.raises(InvalidInputError, match="2 or more"):
         fade_run(cell_parameters("soft_carbon_half_cell"), 100, 1)
+
+
+def test_fast_path_with_a_rest_in_every_cycle_matches_brute_force():
+    """A rest as the cycle's last step (at the depotassiated end): the time-driven SEI grows."""
+    cell = cell_parameters("soft_carbon_half_cell", "side_reaction_in_time")
+    cycle = "Discharge at 500 mA/g until 0.01 V; Charge at 500 mA/g until 1.5 V; Rest for 24 h"
+    exact = fade_run(cell, 500, 20, exact=True, cycle_protocol=cycle)
+    fast = fade_run(cell, 500, 20, cycle_protocol=cycle)
+    assert fast.simulated_cycles < 20
+    exact_retention = capacity_retention(exact.summary, 2, "charge")
+    fast_retention = capacity_retention(fast.summary, 2, "charge")
+    assert fast_retention.iloc[-1] == pytest.approx(exact_retention.iloc[-1],
+                                                    abs=TOLERANCE_POINTS)
+    plain = fade_run(cell, 500, 20)  # the same cycles without the rests fade less
+    assert capacity_retention(plain.summary).iloc[-1] > fast_retention.iloc[-1] + 2
+
+
+def test_a_cycle_protocol_is_one_cycle():
+    from kion_sim.errors import InvalidInputError
+
+    with pytest.raises(InvalidInputError, match="one cycle"):
+        fade_run(cell_parameters("soft_carbon_half_cell"), 100, 5, cycle_protocol=(
+            "(Discharge at 100 mA/g until 0.01 V; Charge at 100 mA/g until 1.5 V) x 2"))
