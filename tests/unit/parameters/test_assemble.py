@@ -320,3 +320,16 @@ def test_the_time_law_grows_the_film_its_source_says():
                * values["Bulk solvent concentration [mol.m-3]"] * hours * 3600
                / values["Ratio of lithium moles to SEI moles"])
     assert np.sqrt(squared) * 1e9 == pytest.approx(16.0, abs=0.5)
+
+
+def test_the_k_metal_exchange_current_is_what_its_symmetric_cell_reading_gives(faraday):
+    """~0.1 V at 0.5 mA/cm2 in a symmetric K|K cell, linearised Butler-Volmer per electrode
+    (eta = R T i / (F j0)): 2.6 A/m2 if each electrode takes half, 1.3 A/m2 if one takes all."""
+
+    thermal_V = 8.314462618 * 298.15 / faraday
+    current_A_m2, polarisation_V = 5.0, 0.1
+    split = [thermal_V * current_A_m2 / eta for eta in (polarisation_V / 2, polarisation_V)]
+    quantity = load_material("potassium_metal").quantities["exchange-current density [A.m-2]"]
+    low, high = quantity.range
+    assert low <= min(split) and max(split) <= high
+    assert min(split) <= quantity.value <= max(split)
