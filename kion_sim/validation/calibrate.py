@@ -67,6 +67,11 @@ def calibration_plan(cell: str, mechanism: str | None = None,
     start = chosen.values.get(chosen.fit_role, {}).get(chosen.fit_key)
     parameters = [FitParameter(chosen.name, chosen.fit_key, *chosen.fit_bounds,
                                initial=start.value if start else None)]
+    if chosen.second_fit is not None:  # a mix of two laws: its second fade value, after
+        key, lower, upper = chosen.second_fit
+        second = chosen.values.get(chosen.fit_role, {}).get(key)
+        parameters.append(FitParameter(chosen.name, key, lower, upper,
+                                       initial=second.value if second else None))
     capacity_parameter = _CAPACITY_PARAMETER.get(cell, (_DIFFUSIVITY, 1e-19, 1e-12))
     if capacity_parameter is not None:
         parameters.insert(0, FitParameter(material, *capacity_parameter))

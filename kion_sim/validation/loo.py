@@ -125,15 +125,39 @@ class MechanismLoo:
 
 
 class _AllFigures(TrialProblem):
-    """Every trial point solves the runs all four figures need; a fit reads the rows it uses."""
+    """Every trial point solves the runs all four figures need; a fit reads the rows it uses.
+
+    Values beyond the first three (a mix's second fade value) add one row each after the
+    figures: a prior, (log10 value - log10 estimate) / its sigma, the estimate's range being
+    +-2 sigma, so that three figures still fix four values in a fold.
+    """
+
+    seen: dict
+    priors: list[tuple[int, float, float]]  # (value index, log10 centre, sigma in log10)
 
     def residuals(self, points, subset):
         full = super().residuals(points, list(range(len(self.targets))))
+        vectors = []
         for x, vector in zip(points, full, strict=True):
+            prior = [(x[i] - centre) / sigma for i, centre, sigma in self.priors]
+            vector = np.concatenate([vector, prior])
             self.seen[tuple(np.round(x, 12))] = vector
-        return [vector[subset] for vector in full]
+            vectors.append(vector[subset])
+        return vectors
 
-    seen: dict
+
+def _priors(name: str, parameters) -> list[tuple[int, float, float]]:
+    """The prior rows of the values beyond three, from the mechanism file's estimate."""
+    mechanism, priors = load_mechanism(name), []
+    for index, parameter in enumerate(parameters[3:], 3):
+        estimate = mechanism.values.get(mechanism.fit_role, {}).get(parameter.key)
+        if estimate is None or estimate.range is None:
+            raise InvalidInputError(f"{name}: its second fade value {parameter.key!r} needs an "
+                                    f"estimate with a range (the prior of a fold that has "
+                                    f"three figures for four values)")
+        low, high = np.log10(estimate.range)
+        priors.append((index, float(np.log10(estimate.value)), float((high - low) / 4)))
+    return priors
 
 
 def figure_names(targets) -> list[str]:
@@ -200,28 +224,30 @@ def _start(name: str, parameters) -> np.ndarray:
 def _study(name: str, model: str, workers: int, say, tag: str) -> MechanismLoo:
     started = time.perf_counter()
     parameters, targets, _ = calibration_plan(STUDY_CELL, name)
-    if len(targets) != 4 or len(parameters) != 3:
+    if len(targets) != 4 or len(parameters) not in (3, 4):
         raise InvalidInputError(f"{name}: leave-one-out needs the 900 C carbon's four figures "
-                                f"and three values; got {len(targets)} and {len(parameters)}")
+                                f"and three or four values; got {len(targets)} and "
+                                f"{len(parameters)}")
     names = figure_names(targets)
     lower = np.log10([p.lower for p in parameters])
     upper = np.log10([p.upper for p in parameters])
-    everything = list(range(4))
+    free = list(range(len(parameters)))
     with TrialRunner(model, False, workers, False) as runner:
         problem = _AllFigures(STUDY_CELL, parameters, targets, runner, mechanism=name)
-        problem.seen = {}
+        problem.seen, problem.priors = {}, _priors(name, parameters)
+        everything = list(range(4 + len(problem.priors)))
         x0 = _start(name, parameters)
-        _, jacobian = problem.residuals_and_jacobian(x0, [0, 1, 2], everything, lower, upper)
+        _, jacobian = problem.residuals_and_jacobian(x0, free, everything, lower, upper)
         x, r, jacobian, converged = damped_gauss_newton(
-            problem, x0, [0, 1, 2], everything, lower, upper, CONVERGED_RESIDUAL,
+            problem, x0, free, everything, lower, upper, CONVERGED_RESIDUAL,
             _FIT_ITERATIONS, start_jacobian=jacobian, min_decrease=_MIN_DECREASE)
         say(f"{tag}: four-figure fit {'converged' if converged else 'stopped'}, chi2 "
             f"{r @ r:.2f} ({problem.evaluations} points so far)")
         folds = []
-        for k in everything:
+        for k in range(4):
             say(f"{tag}: fold {k + 1}/4, {names[k]} left out")
             folds.append(_fold(problem, x, jacobian, k, names, lower, upper))
-    chi_square, dof = float(r @ r), len(r) - len(parameters)
+    chi_square, dof = float(r @ r), len(r) - len(parameters)  # a prior row counts as a datum
     cell = build_cell_parameters(STUDY_CELL, trial_overrides(parameters, x), mechanism=name)
     run = fade_run(cell, 500, 500, model, 0.01, 1.5)  # end states of the longest figure
     states = degradation_states(run.end_state, cell, run.initial_K_mol)
@@ -231,7 +257,7 @@ def _study(name: str, model: str, workers: int, say, tag: str) -> MechanismLoo:
         fitted={p.key: float(10 ** v) for p, v in zip(parameters, x, strict=True)},
         uncertainty_factor=_misfit_factors(parameters, jacobian, chi_square, dof),
         figures=[Figure(n, t.measured, t.sigma, t.measured + t.sigma * float(res))
-                 for n, t, res in zip(names, targets, r, strict=True)],
+                 for n, t, res in zip(names, targets, r[:4], strict=True)],
         chi_square=chi_square, dof=dof, converged=bool(converged), states=states, folds=folds,
         seconds=time.perf_counter() - started)
 
@@ -249,9 +275,10 @@ def _misfit_factors(parameters, jacobian, chi_square: float, dof: int) -> dict[s
 
 def _fold(problem: _AllFigures, x, jacobian, k: int, names, lower, upper) -> Fold:
     """Fit the three values to every figure but ``k``; predict ``k`` with its interval."""
-    kept = [i for i in range(4) if i != k]
+    kept = [i for i in range(jacobian.shape[0]) if i != k]
+    free = list(range(len(problem.parameters)))
     xf, _, _, converged = damped_gauss_newton(
-        problem, x, [0, 1, 2], kept, lower, upper, CONVERGED_RESIDUAL, _FOLD_ITERATIONS,
+        problem, x, free, kept, lower, upper, CONVERGED_RESIDUAL, _FOLD_ITERATIONS,
         start_jacobian=jacobian[kept])
     target = problem.targets[k]
     residual = problem.seen[tuple(np.round(xf, 12))][k]
