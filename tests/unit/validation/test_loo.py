@@ -140,3 +140,21 @@ def test_an_unknown_mechanism_fails_before_any_run(capsys):
 
     assert main(["mechanisms", "--loo", "--only", "nope"]) == 2
     assert "unknown mechanism 'nope'" in capsys.readouterr().err
+
+
+def test_a_mix_s_second_fade_value_gets_a_prior_of_its_range_as_two_sigma():
+    import tomllib
+
+    from kion_sim.parameters.catalog import parameter_sets_dir
+    from kion_sim.validation.calibrate import calibration_plan
+
+    path = parameter_sets_dir() / "mechanisms" / "time_and_cycling_mix.toml"
+    document = tomllib.loads(path.read_text())
+    key = document["fit"]["second"]["key"]
+    entry = document["values"]["carbon"][key]
+    parameters, targets, _ = calibration_plan(loo.STUDY_CELL, "time_and_cycling_mix")
+    assert len(parameters) == 4 and len(targets) == 4 and parameters[3].key == key
+    ((index, centre, sigma),) = loo._priors("time_and_cycling_mix", parameters)
+    low, high = entry["range"]
+    assert index == 3 and centre == pytest.approx(math.log10(entry["value"]))
+    assert sigma == pytest.approx((math.log10(high) - math.log10(low)) / 4)
