@@ -195,7 +195,9 @@ def leave_one_out(mechanisms: list[str] | None = None, model: str = "SPM",
         f"{POINTS_PER_MECHANISM} trial points each, ~{estimate / 60:.0f} min on this machine")
     results, started = [], time.perf_counter()
     for index, name in enumerate(names, 1):
-        say(f"[{index}/{len(names)}] {name}: four-figure fit from its stored calibration")
+        start = ("its stored calibration" if load_calibration(STUDY_CELL, name).values
+                 else "the default's calibration and its own file's estimates")
+        say(f"[{index}/{len(names)}] {name}: four-figure fit from {start}")
         results.append(_study(name, model, workers, say, f"[{index}/{len(names)}] {name}"))
         elapsed = time.perf_counter() - started
         left = elapsed / index * (len(names) - index)
