@@ -369,7 +369,11 @@ def _electrolyte_values(electrolyte: Component) -> dict:
             f"{electrolyte.name} diffusivity", electrolyte.table("diffusivity"), activation),
         "Cation transference number": electrolyte.value("cation transference number"),
         "Thermodynamic factor": electrolyte.value("thermodynamic factor"),
+        # One solvent, one value: Yang2017's EC law and Ploehn2004's solvent-diffusion law
+        # (a mechanism's "Bulk solvent concentration") both read the electrolyte's.
         "EC initial concentration in electrolyte [mol.m-3]":
+            electrolyte.value("SEI-forming solvent concentration [mol.m-3]"),
+        "Bulk solvent concentration [mol.m-3]":
             electrolyte.value("SEI-forming solvent concentration [mol.m-3]"),
     }
 

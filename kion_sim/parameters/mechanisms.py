@@ -61,6 +61,11 @@ class Mechanism:
     fit_bounds: tuple[float, float] = (0.0, 0.0)
     citations: tuple[str, ...] = ()
     path: Path | None = None
+    # Shaped after the withheld 82 % was disclosed (2026-12-01): it has not predicted it.
+    defined_after_reveal: bool = False
+    defined_on: str = ""
+    # A second fade value ([fit.second]: key, lower, upper), for a mechanism mixing two laws.
+    second_fit: tuple[str, float, float] | None = None
 
     def declared(self, role: str, option: str) -> str:
         """What ``role`` declares for ``option`` (``"none"``/``"false"`` if silent)."""
@@ -121,12 +126,26 @@ def _read_mechanism(path: Path) -> Mechanism:
     values = {role: {k: _read_quantity(path, f"{role}: {k}", v) for k, v in table.items()}
               for role, table in document.get("values", {}).items()}
     fit = document.get("fit", {})
+    after = header.get("defined_after_reveal", False)
+    if not isinstance(after, bool):
+        raise ParameterSetError(f"{path}: defined_after_reveal must be true or false, got "
+                                f"{after!r}")
+    if after and not header.get("defined_on"):
+        raise ParameterSetError(f"{path}: a mechanism defined after the reveal must say when "
+                                f"(defined_on = \"YYYY-MM-DD\")")
+    second = fit.get("second")
+    if second is not None:
+        try:
+            second = (str(second["key"]), float(second["lower"]), float(second["upper"]))
+        except (KeyError, TypeError, ValueError):
+            raise ParameterSetError(f"{path}: [fit.second] needs key, lower and upper") from None
     return Mechanism(
         name=header.get("name", path.stem), label=header.get("label", path.stem),
         summary=" ".join(str(header.get("summary", "")).split()), declares=declares,
         values=values, fit_key=fit.get("key"), fit_role=fit.get("role", "carbon"),
         fit_bounds=(float(fit.get("lower", 0.0)), float(fit.get("upper", 0.0))),
-        citations=tuple(header.get("citations", ())), path=path)
+        citations=tuple(header.get("citations", ())), path=path, defined_after_reveal=after,
+        defined_on=str(header.get("defined_on", "")), second_fit=second)
 
 
 @functools.cache

@@ -21,20 +21,25 @@ def _first(solution, names: list[str]) -> np.ndarray | None:
     return None
 
 
-def _last(solution, names: list[str], default: float = 0.0) -> float:
+def _last(solution, names: list[str], default: float = 0.0, largest: bool = False) -> float:
+    """The last time's value of the first variable found; over the electrode (DFN), its
+    smallest, or with ``largest`` its largest (the conservative end of each state)."""
     values = _first(solution, names)
-    return default if values is None else float(np.ravel(values)[-1] if values.ndim <= 1
-                                                 else np.min(values[..., -1]))
+    if values is None:
+        return default
+    if values.ndim <= 1:
+        return float(np.ravel(values)[-1])
+    return float(np.max(values[..., -1]) if largest else np.min(values[..., -1]))
 
 
 def degradation_states(solution: pybamm.Solution, cell: CellParameters,
                        initial_K_mol: float | None = None) -> dict[str, float]:
     """Size of each degradation state at the end of ``solution``.
 
-    Returns SEI thickness on the carbon and on the K metal [nm], the carbon's SEI volume over
-    its initial pore volume, the carbon electrode's lowest porosity, its active-material
-    fraction left [%], and the K balance error (K now held, lost and supplied, against K at
-    the start) as a fraction of the K held.
+    Returns SEI thickness on the carbon (the largest over the electrode) and on the K metal
+    [nm], the volume of SEI the carbon grew over its initial pore volume, the carbon
+    electrode's lowest porosity, its active-material fraction left [%], and the K balance
+    error (K now held, lost and supplied, against K at the start) as a fraction of the K held.
 
     Examples
     --------
@@ -46,9 +51,10 @@ def degradation_states(solution: pybamm.Solution, cell: CellParameters,
     >>> 0 < states["carbon_SEI_thickness_nm"] < 100
     True
     """
-    slot = cell.carbon.slot.lower()
-    carbon_sei_m = _last(solution, [f"X-averaged {slot} primary SEI thickness [m]",
-                                    f"X-averaged {slot} SEI thickness [m]"])
+    slot, Slot = cell.carbon.slot.lower(), cell.carbon.slot
+    # The thickest film anywhere in the electrode (DFN: the separator side grows fastest).
+    carbon_sei_m = _last(solution, [f"{Slot} primary SEI thickness [m]",
+                                    f"{Slot} SEI thickness [m]"], largest=True)
     metal_sei_m = (_last(solution, ["X-averaged negative SEI thickness [m]"])
                    if cell.is_half_cell else 0.0)
     values = cell.values
@@ -58,9 +64,7 @@ def degradation_states(solution: pybamm.Solution, cell: CellParameters,
     fraction = _last(solution, [f"X-averaged {slot} electrode primary active material volume "
                                 f"fraction", f"X-averaged {slot} electrode active material "
                                 f"volume fraction"], fraction0)
-    # Film volume per electrode volume: surface per volume (3 eps_s / R) times thickness.
-    initial_sei_m = values.get("Initial SEI thickness [m]", 0.0) if carbon_sei_m else 0.0
-    film_volume = 3 * fraction0 / radius * max(carbon_sei_m - initial_sei_m, 0.0)
+    film_volume = _sei_volume_grown(solution, slot, values, 3 * fraction0 / radius)
     porosity = _last(solution, [f"{cell.carbon.slot} electrode porosity"], porosity0)
     return {
         "carbon_SEI_thickness_nm": carbon_sei_m * 1e9,
@@ -70,6 +74,22 @@ def degradation_states(solution: pybamm.Solution, cell: CellParameters,
         "carbon_active_material_left_pct": 100 * fraction / fraction0,
         "K_balance_error": _k_balance_error(solution, cell, initial_K_mol),
     }
+
+
+def _sei_volume_grown(solution, slot: str, values, initial_area_m_1: float) -> float:
+    """SEI volume grown per electrode volume: (c_SEI - c_SEI,0) V_SEI, electrode-averaged.
+
+    PyBaMM's thickness is c_SEI V_SEI / a over the surface area *left* (a shrinks as sites
+    are lost), so thickness times the initial area overstates the film; its concentration
+    per electrode volume does not. At t = 0 the film is L0 on the initial area a0 = 3 eps/R.
+    """
+    concentration = _last(solution, [f"X-averaged {slot} primary SEI concentration [mol.m-3]",
+                                     f"X-averaged {slot} SEI concentration [mol.m-3]"], 0.0)
+    if concentration == 0.0:
+        return 0.0
+    molar_volume = values["SEI partial molar volume [m3.mol-1]"]
+    initial = values.get("Initial SEI thickness [m]", 0.0) * initial_area_m_1
+    return max(concentration * molar_volume - initial, 0.0)
 
 
 def _k_balance_error(solution, cell: CellParameters, initial_K_mol: float | None) -> float:

@@ -9,7 +9,7 @@ from kion_sim.validation.fitting import (
     VoltageCurveTarget,
     fit,
 )
-from kion_sim.validation.reported import ReportedRow, table_s1_rows
+from kion_sim.validation.reported import ReportedRow, prediction_record, table_s1_rows
 from kion_sim.validation.table_s1 import JSON_KEYS, TableS1Result, run_table_s1
 
 __all__ = [
@@ -24,6 +24,7 @@ __all__ = [
     "calibrate",
     "calibration_plan",
     "fit",
+    "prediction_record",
     "run_table_s1",
     "table_s1_rows",
     "write_fitted_values",

@@ -87,3 +87,34 @@ def _reported_row(index: int, row: pd.Series) -> ReportedRow:
         cycles=int(row["cycles"]),
         capacity_retention_pct=None if math.isnan(retention) else retention,
         role=_role(index, row))
+
+
+# The record's columns: the prediction as made (never rewritten), then its check.
+PREDICTION_COLUMNS = ("date", "commit", "row", "mechanism", "predicted_retention_pct", "reasons")
+CHECK_COLUMNS = ("measured_retention_pct", "error_points", "tolerance_points", "inside_tolerance",
+                 "interval_p05_pct", "interval_p95_pct", "inside_interval", "checked_on")
+
+
+def prediction_record() -> pd.DataFrame:
+    """Every blind prediction of the withheld retention, as made, with its check against the
+    measurement disclosed afterwards (``parameter_sets/reported/prediction_record.csv``).
+
+    ``error_points`` is predicted minus measured; ``inside_interval`` is empty where the
+    prediction stated no interval.
+
+    Examples
+    --------
+    >>> record = prediction_record()
+    >>> list(record["predicted_retention_pct"])
+    [26.3, 76.2]
+    """
+    path = parameter_sets_dir() / "reported" / "prediction_record.csv"
+    try:
+        record = pd.read_csv(path, dtype={"commit": str})
+    except (OSError, ValueError, pd.errors.ParserError) as error:
+        raise ParameterSetError(f"cannot read the prediction record {path}: {error}") from None
+    missing = [c for c in PREDICTION_COLUMNS + CHECK_COLUMNS if c not in record.columns]
+    if missing:
+        raise ParameterSetError(f"{path} lacks the column(s) {', '.join(missing)}; it needs: "
+                                f"{', '.join(PREDICTION_COLUMNS + CHECK_COLUMNS)}")
+    return record

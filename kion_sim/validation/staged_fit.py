@@ -90,7 +90,7 @@ class TrialProblem:
 def damped_gauss_newton(problem: TrialProblem, x: np.ndarray, free: list[int],
                         subset: list[int], lower: np.ndarray, upper: np.ndarray,
                         tolerance: float = CONVERGED_RESIDUAL, max_iterations: int = 20,
-                        start_jacobian: np.ndarray | None = None):
+                        start_jacobian: np.ndarray | None = None, min_decrease: float = 0.0):
     """Levenberg-Marquardt on the ``free`` values against the ``subset`` of targets, until
     every residual is within ``tolerance`` (or the cost stalls: a minimum, not a root).
 
@@ -100,12 +100,14 @@ def damped_gauss_newton(problem: TrialProblem, x: np.ndarray, free: list[int],
     point, it keeps that point's Jacobian.
     With ``start_jacobian`` (a stage's start, where no uncertainty is read from the Jacobian),
     every point is solved alone and the Jacobian only carried by Broyden's update, refreshed by
-    finite differences after two rejected steps in a row.
+    finite differences after two rejected steps in a row; there, with more targets than values,
+    ``min_decrease`` (in cost, half the chi-square) ends the fit at a least-squares minimum once
+    a step is expected to gain less (a four-figure fit of three values never meets them all).
     Returns (x, residuals at x, Jacobian at x, converged).
     """
     if start_jacobian is not None:
         return _broyden_gauss_newton(problem, x, free, subset, lower, upper, tolerance,
-                                     max_iterations, start_jacobian)
+                                     max_iterations, start_jacobian, min_decrease)
     long_runs = sum(run.is_long for run in set(runs_needed(
         [problem.targets[i] for i in subset]).values()))
     speculative = (len(free) + 1) * long_runs <= problem.runner.workers
@@ -163,17 +165,21 @@ def _damped_step(x, r, jacobian, damping, free, lower, upper) -> np.ndarray | No
 
 
 def _broyden_gauss_newton(problem, x, free, subset, lower, upper, tolerance, max_iterations,
-                          jacobian):
+                          jacobian, min_decrease: float = 0.0):
     r = problem.residuals([x], subset)[0]
     damping, rejected = 1e-3, 0
+    overdetermined = len(r) > len(free)
     for _ in range(max_iterations):
         cost = 0.5 * r @ r
         if np.max(np.abs(r)) < tolerance:
             return x, r, jacobian, True
         trial = _damped_step(x, r, jacobian, damping, free, lower, upper)
         if trial is None:
-            return x, r, jacobian, False
+            return x, r, jacobian, overdetermined
         moved = trial[free] - x[free]
+        expected = r + jacobian @ moved
+        if overdetermined and cost - 0.5 * expected @ expected < min_decrease:
+            return x, r, jacobian, True  # a least-squares minimum, as far as the model sees
         r_trial = problem.residuals([trial], subset)[0]
         # A rejected point still tells how the residuals move: update the Jacobian either way.
         jacobian = jacobian + np.outer(r_trial - r - jacobian @ moved, moved) / (moved @ moved)

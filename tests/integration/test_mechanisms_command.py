@@ -27,3 +27,25 @@ def test_an_unknown_mechanism_is_one_line_naming_the_valid_ones(capsys):
     assert main(["mechanisms", "--only", "nonsense"]) == 2
     error = capsys.readouterr().err.strip()
     assert error.count("\n") == 0 and "sei_site_blocking" in error
+
+
+@pytest.mark.slow
+def test_leave_one_out_of_one_mechanism_fits_four_figures_and_predicts_each(capsys):
+    """A real four-figure fit and its four folds (~2 min on a quiet 2-core machine, ~7 under
+    load). References: the four figures of Table S1, never the code's own output."""
+    assert main(["mechanisms", "--loo", "--only", "sei_site_blocking", "--json"]) == 0
+    captured = capsys.readouterr()
+    assert "min on this machine" in captured.err and "fold 4/4" in captured.err
+    (result,) = json.loads(captured.out)["mechanisms"]
+    reported = [r for r in table_s1_rows() if r.source == "this work"]
+    measured = sorted([r.second_cycle_capacity_mAh_g for r in reported]
+                      + [r.capacity_retention_pct for r in reported])
+    assert sorted(f["measured"] for f in result["figures"]) == measured  # 80, 82, 214, 312
+    assert result["dof"] == 1 and 0 <= result["chi_square"] < 25
+    for figure in result["figures"]:  # three values land every figure within 5 sigma
+        assert abs(figure["simulated"] - figure["measured"]) < 5 * figure["sigma"]
+    for fold in result["folds"]:
+        assert fold["error"] == pytest.approx(fold["predicted"] - fold["measured"])
+        assert fold["p05"] <= fold["predicted"] <= fold["p95"]
+        if fold["left_out"].startswith("retention"):
+            assert 50 < fold["predicted"] < 100

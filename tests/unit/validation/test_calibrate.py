@@ -13,14 +13,17 @@ from kion_sim.validation.fitting import FitParameter, FitResult
 
 
 @pytest.mark.parametrize("mechanism", mechanism_names())
-def test_the_900C_carbon_fits_three_values_to_three_targets_and_not_the_withheld_one(
-        sets, mechanism):
+def test_the_900C_carbon_fits_its_values_to_all_four_figures(sets, mechanism):
+    """Since the 82 % was disclosed (issue 19), all four figures of Table S1 are targets; a
+    mechanism fits capacity, diffusivity and its fade value (a mix: two fade values)."""
     parameters, targets, _ = calibration_plan("soft_carbon_half_cell", mechanism)
-    fade_key = sets.mechanism(mechanism)["fit"]["key"]
+    fit = sets.mechanism(mechanism)["fit"]
+    fade_keys = {fit["key"]} | ({fit["second"]["key"]} if "second" in fit else set())
     assert {p.key for p in parameters} == {"specific capacity at full stoichiometry [mAh.g-1]",
-                                           "diffusivity [m2.s-1]", fade_key}
+                                           "diffusivity [m2.s-1]", *fade_keys}
     retention_targets = [t for t in targets if isinstance(t, RetentionTarget)]
-    assert [(t.current_density_mA_g, t.cycles) for t in retention_targets] == [(100.0, 100)]
+    assert [(t.current_density_mA_g, t.cycles, t.retention_pct) for t in retention_targets] == [
+        (100.0, 100, 80.0), (500.0, 500, 82.0)]
     capacities = sorted(t.capacity_mAh_g for t in targets if isinstance(t, CapacityTarget))
     assert capacities == [214.0, 312.0]
 

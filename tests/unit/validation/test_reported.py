@@ -81,3 +81,49 @@ def test_a_missing_or_changed_reported_csv_is_a_parameter_set_error(tmp_path, mo
         table_s1_rows()
     for word in words:
         assert word in str(error.value)
+
+
+# Issue 19: the record keeps both blind predictions as made and adds their check.
+ORIGINAL_RECORD = {  # as committed on 2026-11-24 and 2026-11-25 (commits a1d2f98, 030256b)
+    "2026-11-24": ("a1d2f98", 26.3, None),
+    "2026-11-25": ("030256b", 76.2, (58.7, 78.7)),  # its 16-sample 5-95 % interval
+}
+TOLERANCE_POINTS = 4.0  # the benchmark's stated tolerance on a predicted retention
+
+
+def test_the_prediction_record_holds_each_prediction_with_its_check():
+    from kion_sim.validation import prediction_record
+
+    record = prediction_record()
+    measured = next(r for r in table_s1_rows() if (r.current_density_mA_g, r.cycles)
+                    == (500.0, 500) and r.source == "this work").capacity_retention_pct
+    assert measured == 82.0  # the disclosed value (Table S1 as shipped)
+    assert list(record["date"]) == list(ORIGINAL_RECORD)
+    for _, entry in record.iterrows():
+        commit, predicted, interval = ORIGINAL_RECORD[entry["date"]]
+        assert (entry["commit"], entry["predicted_retention_pct"]) == (commit, predicted)
+        assert entry["measured_retention_pct"] == measured
+        assert entry["error_points"] == pytest.approx(predicted - measured, abs=0.05)
+        assert entry["inside_tolerance"] == (abs(predicted - measured) <= TOLERANCE_POINTS)
+        if interval is None:
+            assert pd.isna(entry["interval_p05_pct"]) and pd.isna(entry["inside_interval"])
+        else:
+            assert (entry["interval_p05_pct"], entry["interval_p95_pct"]) == interval
+            assert entry["inside_interval"] == (interval[0] <= measured <= interval[1])
+
+
+def test_a_record_without_its_check_columns_is_a_parameter_set_error(tmp_path, monkeypatch):
+    import shutil
+
+    from kion_sim.errors import ParameterSetError
+    from kion_sim.parameters.catalog import PARAMETER_SETS_ENV, clear_caches, parameter_sets_dir
+    from kion_sim.validation import prediction_record
+
+    copy = tmp_path / "sets"
+    shutil.copytree(parameter_sets_dir(), copy)
+    path = copy / "reported" / "prediction_record.csv"
+    path.write_text(path.read_text().replace(",inside_interval,", ",in_interval,", 1))
+    monkeypatch.setenv(PARAMETER_SETS_ENV, str(copy))
+    clear_caches()
+    with pytest.raises(ParameterSetError, match="lacks the column.s. inside_interval"):
+        prediction_record()

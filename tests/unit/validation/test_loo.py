@@ -1,0 +1,160 @@
+"""Leave-one-out machinery on cheap stand-ins: linear residuals whose fits and predictions are
+computed here independently (least squares by hand), and the rule that picks the default."""
+
+import json
+import math
+from types import SimpleNamespace
+
+import numpy as np
+import pytest
+
+from kion_sim.validation import loo
+
+# A linear model of four figures in three log10 values: r(x) = A x - b (residuals in sigmas).
+A = np.array([[1.0, 0.2, 0.1], [0.1, 0.3, -2.0], [0.5, 1.5, 0.1], [-0.3, 0.6, -1.0]])
+TRUTH = np.array([0.3, -0.2, 0.1])
+NOISE = np.array([0.2, -0.3, 0.1, 0.4])  # the misfit a mechanism cannot explain
+B = A @ TRUTH + NOISE
+SIGMAS = [6.24, 2.0, 4.28, 2.0]
+MEASURED = [312.0, 80.0, 214.0, 82.0]
+
+
+class _LinearProblem:
+    """What the fits read from a problem, with r(x) = A x - b instead of simulations."""
+
+    def __init__(self):
+        self.targets = [SimpleNamespace(measured=m, sigma=s)
+                        for m, s in zip(MEASURED, SIGMAS, strict=True)]
+        self.parameters = [SimpleNamespace(key=k) for k in ("capacity", "D", "fade")]
+        self.seen, self.evaluations = {}, 0
+        self.runner = SimpleNamespace(workers=2, exact=False)
+        self.show_progress = False
+
+    def residuals(self, points, subset):
+        out = []
+        for x in points:
+            vector = A @ x - B
+            self.seen[tuple(np.round(x, 12))] = vector
+            out.append(vector[subset])
+        self.evaluations += len(points)
+        return out
+
+    def residuals_and_jacobian(self, x, free, subset, lower, upper):
+        return self.residuals([x], subset)[0], A[np.ix_(subset, free)]
+
+
+def test_prediction_spread_is_the_left_out_rows_variance_through_the_fold_fit():
+    for k in range(4):
+        kept = [i for i in range(4) if i != k]
+        # Fit of three rows: x = A_f^-1 y_f, so y_k = a_k A_f^-1 y_f; unit noise on y_f.
+        weights = np.linalg.solve(A[kept].T, A[k])
+        assert loo.prediction_spread(A, k) == pytest.approx(np.linalg.norm(weights), rel=1e-9)
+
+
+def test_a_value_no_figure_fixes_gives_an_infinite_spread():
+    flat = A.copy()
+    flat[:, 2] = 0.0
+    flat[3, 2] = 1.0  # only the left-out row reads the third value
+    assert math.isinf(loo.prediction_spread(flat, 3))
+
+
+def test_misfit_scales_the_covariance_when_chi_square_exceeds_the_dof():
+    parameters = [SimpleNamespace(key=k) for k in ("capacity", "D", "fade")]
+    plain = np.sqrt(np.diag(np.linalg.inv(A.T @ A)))
+    factors = loo._misfit_factors(parameters, A, chi_square=9.0, dof=1)
+    assert [factors[k] for k in ("capacity", "D", "fade")] == pytest.approx(10 ** (3 * plain))
+    unscaled = loo._misfit_factors(parameters, A, chi_square=0.25, dof=1)
+    assert unscaled["fade"] == pytest.approx(10 ** plain[2])  # below 1: not shrunk
+
+
+@pytest.mark.parametrize("k", range(4))
+def test_a_fold_predicts_the_left_out_figure_from_the_exact_fit_of_the_others(k):
+    problem = _LinearProblem()
+    lower, upper = np.full(3, -5.0), np.full(3, 5.0)
+    fold = loo._fold(problem, np.zeros(3), A, k, ["c100", "r100", "c500", "r500"], lower, upper)
+    kept = [i for i in range(4) if i != k]
+    x_fold = np.linalg.solve(A[kept], B[kept])  # three equations, three unknowns
+    expected = MEASURED[k] + SIGMAS[k] * (A[k] @ x_fold - B[k])
+    assert fold.converged
+    assert fold.predicted == pytest.approx(expected, abs=0.1 * SIGMAS[k])
+    half = loo.Z_05_95 * SIGMAS[k] * np.linalg.norm(np.linalg.solve(A[kept].T, A[k]))
+    assert fold.p95 - fold.p05 == pytest.approx(2 * half, rel=1e-6)
+    assert fold.predictive_p95 - fold.predictive_p05 > fold.p95 - fold.p05
+    assert fold.inside_interval == (abs(fold.error) <= half)
+
+
+def _result(name, score_errors, chi2=1.0, after=False, default=False, sei_nm=20.0):
+    folds = [SimpleNamespace(left_out=f, error=e) for f, e in
+             zip(["capacity_100_mA_g", "retention_100_cycles", "capacity_500_mA_g",
+                  "retention_500_cycles"], score_errors, strict=True)]
+    states = {"carbon_SEI_thickness_nm": sei_nm, "SEI_volume_over_pore_volume": 0.1,
+              "K_balance_error": 1e-4, "metal_SEI_thickness_nm": 0.0}
+    return loo.MechanismLoo(name, after, default, {}, {}, [], chi2, 1, True, states, folds)
+
+
+@pytest.fixture
+def _known_mechanisms(monkeypatch):
+    monkeypatch.setattr(loo, "load_mechanism", lambda name: SimpleNamespace(
+        declared=lambda role, option: "none"))
+
+
+def test_the_rule_picks_the_lowest_retention_score_before_the_reveal(_known_mechanisms):
+    results = [_result("a", [9, 3, 9, 5]), _result("b", [0, 1, 0, 2], chi2=5.0),
+               _result("late", [0, 0.1, 0, 0.1], after=True)]  # 0.1 beats 1.5 by 1.4 < 2
+    pick, why = loo.choose_default(results)
+    assert pick == "b" and "1.5 points" in why
+
+
+def test_near_ties_go_to_the_lower_chi_square_and_late_mechanisms_need_a_margin(
+        _known_mechanisms):
+    tied = [_result("a", [0, 2, 0, 4], chi2=3.0, default=True), _result("b", [0, 2.5, 0, 4.4],
+                                                                        chi2=0.5)]
+    assert loo.choose_default(tied)[0] == "b"  # 3.45 within 1 point of 3.0
+    late = _result("late", [0, 0.2, 0, 0.6], after=True)  # 0.4 beats 3.0 by 2.6 > 2
+    assert loo.choose_default([*tied, late])[0] == "late"
+
+
+def test_unphysical_end_states_are_not_eligible(_known_mechanisms):
+    results = [_result("thick", [0, 0, 0, 0], sei_nm=150.0), _result("ok", [0, 3, 0, 3])]
+    assert loo.choose_default(results)[0] == "ok"
+
+
+def test_the_command_prints_json_with_the_rules_pick(monkeypatch, capsys, _known_mechanisms):
+    from kion_sim.cli import main
+
+    fold = loo.Fold("retention_500_cycles", 82.0, 80.0, -2.0, 77.0, 83.0, 76.0, 84.0, True,
+                    True, True, {})
+    result = _result("b", [0, 1, 0, 2])
+    result.folds = [fold]
+    result.figures = [loo.Figure("retention_500_cycles", 82.0, 2.0, 81.0)]
+    monkeypatch.setattr(loo, "leave_one_out", lambda *a, **k: [result])
+    assert main(["mechanisms", "--loo", "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["mechanisms"][0]["folds"][0]["predicted"] == 80.0
+    assert out["mechanisms"][0]["figures"][0]["residual"] == pytest.approx(-0.5)
+    assert "rule_picks" in out
+
+
+def test_an_unknown_mechanism_fails_before_any_run(capsys):
+    from kion_sim.cli import main
+
+    assert main(["mechanisms", "--loo", "--only", "nope"]) == 2
+    assert "unknown mechanism 'nope'" in capsys.readouterr().err
+
+
+def test_a_mix_s_second_fade_value_gets_a_prior_of_its_range_as_two_sigma():
+    import tomllib
+
+    from kion_sim.parameters.catalog import parameter_sets_dir
+    from kion_sim.validation.calibrate import calibration_plan
+
+    path = parameter_sets_dir() / "mechanisms" / "time_and_cycling_mix.toml"
+    document = tomllib.loads(path.read_text())
+    key = document["fit"]["second"]["key"]
+    entry = document["values"]["carbon"][key]
+    parameters, targets, _ = calibration_plan(loo.STUDY_CELL, "time_and_cycling_mix")
+    assert len(parameters) == 4 and len(targets) == 4 and parameters[3].key == key
+    ((index, centre, sigma),) = loo._priors("time_and_cycling_mix", parameters)
+    low, high = entry["range"]
+    assert index == 3 and centre == pytest.approx(math.log10(entry["value"]))
+    assert sigma == pytest.approx((math.log10(high) - math.log10(low)) / 4)
