@@ -29,12 +29,9 @@ def test_calibrated_row_matches_its_report(row):
                                       abs=RETENTION_TOLERANCE_POINTS)
 
 
-def test_the_blind_prediction_has_its_calibrated_capacity_and_a_physical_retention():
-    row = next(r for r in ROWS if r.role == "prediction")
-    summary = simulate_row(row)
-    assert summary[f"{CAPACITY_DIRECTION}_capacity_mAh_g"].iloc[1] == pytest.approx(
-        row.second_cycle_capacity_mAh_g, rel=CAPACITY_TOLERANCE_PCT / 100)
-    retention = summary["retention_pct"]
-    # Fade comes from SEI growth and the carbon it isolates: it never reverses.
+def test_the_500_cycle_row_fades_physically():
+    # Disclosed (82 %) and now a target; what a fit cannot force: fade never reverses.
+    row = next(r for r in ROWS if r.cell == "soft_carbon_half_cell" and r.cycles == 500)
+    retention = simulate_row(row)["retention_pct"]
     assert 0 < retention.iloc[-1] < 100
     assert (retention.diff().iloc[2:] <= 1e-6).all()
