@@ -26,10 +26,6 @@ from kion_sim.simulation.rate import rate_capability
 from kion_sim.simulation.runner import simulate
 
 DEFAULT_RATES_mA_g = (20, 50, 100, 200, 500)
-# The fast path at its default 0.5 % read the default full cell 1.6 points low after 200
-# cycles (beyond its own 0.94 % estimate); at 0.1 % it was within 0.4 points of every cycle
-# solved (73.8 vs 74.1 %, SPM, 23 solved cycles).
-FULL_CELL_FADE_TOLERANCE_PCT = 0.1
 
 
 @dataclass
@@ -93,8 +89,7 @@ def headline_figures(cell: CellParameters, model: str = "SPM", formation_mA_g: f
     both_per_cathode = masses_g["cathode"] / sum(masses_g.values())
     retention = float("nan")
     if fade_cycles is not None:
-        fade = fade_run(cell, fade_mA_g, fade_cycles, model=model,
-                        tolerance_pct=FULL_CELL_FADE_TOLERANCE_PCT).summary
+        fade = fade_run(cell, fade_mA_g, fade_cycles, model=model).summary  # 0.1 % (full cell)
         retention = float(capacity_retention(fade, 2, "discharge").iloc[fade_cycles - 1])
     return {"first_cycle_efficiency_pct": first["coulombic_efficiency_pct"],
             "capacity_mAh_g_cathode": second["discharge_capacity_mAh_g"],

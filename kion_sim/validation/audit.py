@@ -28,7 +28,6 @@ from kion_sim.analysis.windows import (
     electrode_limits,
     limit_crossings,
 )
-from kion_sim.fullcell.predict import FULL_CELL_FADE_TOLERANCE_PCT
 from kion_sim.parameters.assemble import CellParameters, build_cell_parameters
 from kion_sim.parameters.catalog import load_cell
 from kion_sim.protocols.experiment import galvanostatic_cycles
@@ -159,8 +158,7 @@ def audit_cell(cell_name: str, sensitivity: bool = True, workers: int = 2,
                        "working_vs_K_metal_max_V": float(voltage.max())}]
     if show_progress:
         print(f"audit: {long_cycles} cycles at {long_mA_g:g} mA/g (fast path)", file=sys.stderr)
-    tolerance = 0.5 if cell.is_half_cell else FULL_CELL_FADE_TOLERANCE_PCT
-    run = fade_run(cell, long_mA_g, long_cycles, model="SPM", tolerance_pct=tolerance)
+    run = fade_run(cell, long_mA_g, long_cycles, model="SPM")  # its tolerance per cell kind
     states = degradation_states(run.end_state, cell)
     states.pop("K_balance_error", None)  # referred to t = 0: the ledger replaces it
     radius = cell.values[f"{cell.carbon.slot} particle radius [m]"]
