@@ -20,7 +20,9 @@ def test_fast_path_matches_brute_force_after_500_cycles(cell_name, current, dire
     cell = cell_parameters(cell_name)
     exact = fade_run(cell, current, 500, exact=True)
     fast = fade_run(cell, current, 500)
-    assert fast.simulated_cycles < 500 / 10  # two solved cycles a jump: 17 and 35 here
+    # Two solved cycles a jump: 17 for the half cell. The full cell, whose steps end on its
+    # electrodes' limits, needs the tighter 0.1 % tolerance to stay accurate: 101 here.
+    assert fast.simulated_cycles < 500 / (10 if cell.is_half_cell else 4)
     exact_retention = capacity_retention(exact.summary, 2, direction)
     fast_retention = capacity_retention(fast.summary, 2, direction)
     assert len(fast_retention) == 500
