@@ -30,6 +30,10 @@ _LOSSES = ("Loss of lithium to {slot} SEI [mol]", "Loss of lithium to {slot} SEI
            "Loss of lithium due to loss of active material in {slot} electrode [mol]")
 
 
+_LOSS_LABELS = dict(zip(_LOSSES, ("SEI", "SEI on cracks", "K plated",
+                                  "K locked in lost active material"), strict=True))
+
+
 def _mol(capacity_mAh_g: float, mass_g: float) -> float:
     return capacity_mAh_g * mass_g * _C_PER_MAH / FARADAY_C_MOL
 
@@ -98,16 +102,8 @@ def K_ledger(cell: CellParameters, solution, index: int = -1) -> KLedger:
         for template in _LOSSES:
             name = template.format(slot=slot)
             if name in variables:
-                found[f"{role} {_loss_label(template)}"] = read(name)
+                found[f"{role} {_LOSS_LABELS[template]}"] = read(name)
     if cell.is_half_cell:  # the K metal is a reservoir: count what it sent through the circuit
         declared["delivered by the K-metal counter electrode"] = (
             read("Discharge capacity [A.h]") * 3600.0 / FARADAY_C_MOL)
     return KLedger(read("Time [s]"), declared, found)
-
-
-def _loss_label(template: str) -> str:
-    return _LABELS[template]
-
-
-_LABELS = dict(zip(_LOSSES, ("SEI", "SEI on cracks", "K plated",
-                             "K locked in lost active material"), strict=True))
