@@ -74,6 +74,16 @@ class FullCellPrediction:
         return paths
 
 
+def _formation(cell: CellParameters, formation_mA_g: float, model: str):
+    """The two formation cycles: the run, its 1st and 2nd cycle rows, and the cathode's share
+    of both active masses (energy per kg of both)."""
+    formation = simulate(cell, galvanostatic_cycles(cell, formation_mA_g, 2), model=model,
+                         show_progress=False)
+    first, second = cycle_summary(formation.steps).iloc[:2].to_dict(orient="records")
+    masses_g = {role: d.active_mass_g for role, d in cell.electrodes.items()}
+    return formation, first, second, masses_g["cathode"] / sum(masses_g.values())
+
+
 def headline_figures(cell: CellParameters, model: str = "SPM", formation_mA_g: float = 20.0,
                      fade_mA_g: float = 100.0, fade_cycles: int | None = 200
                      ) -> dict[str, float]:
@@ -82,11 +92,7 @@ def headline_figures(cell: CellParameters, model: str = "SPM", formation_mA_g: f
     ``fade_cycles=None`` no fade is run and retention is NaN."""
     from kion_sim.simulation.fade import fade_run
 
-    formation = simulate(cell, galvanostatic_cycles(cell, formation_mA_g, 2), model=model,
-                         show_progress=False)
-    first, second = cycle_summary(formation.steps).iloc[:2].to_dict(orient="records")
-    masses_g = {role: d.active_mass_g for role, d in cell.electrodes.items()}
-    both_per_cathode = masses_g["cathode"] / sum(masses_g.values())
+    formation, first, second, both_per_cathode = _formation(cell, formation_mA_g, model)
     retention = float("nan")
     if fade_cycles is not None:
         fade = fade_run(cell, fade_mA_g, fade_cycles, model=model).summary  # 0.1 % (full cell)
@@ -110,11 +116,7 @@ def predict_full_cell(cell: CellParameters | None = None, model: str = "SPMe",
                                 f"against cycle 2); give a whole number >= 2, got "
                                 f"{fade_cycles!r}")
     cell = cell or full_cell_design()
-    formation = simulate(cell, galvanostatic_cycles(cell, formation_mA_g, 2), model=model,
-                         show_progress=False)
-    first, second = cycle_summary(formation.steps).iloc[:2].to_dict(orient="records")
-    masses_g = {role: d.active_mass_g for role, d in cell.electrodes.items()}
-    both_per_cathode = masses_g["cathode"] / sum(masses_g.values())
+    formation, first, second, both_per_cathode = _formation(cell, formation_mA_g, model)
     curves = voltage_curves(formation.timeseries)
     fade_run = simulate(cell, galvanostatic_cycles(cell, fade_mA_g, fade_cycles), model=model,
                         show_progress=show_progress)
@@ -134,7 +136,7 @@ def predict_full_cell(cell: CellParameters | None = None, model: str = "SPMe",
         f"retention_after_{fade_cycles}_cycles_pct": float(fade["retention_pct"].iloc[-1]),
         # Each electrode's extremes vs K/K+ at the separator, the assembly state left out
         # (pristine carbon sits above its window): below 0 V on the carbon, K would plate.
-        **_extreme_potentials(formation, fade_run, cell),
+        **_extreme_potentials(formation, extremes, cell),
         "window_guards": cell.window_guards,
         "limit_warnings": [describe_crossing(c) for c in crossings],
         "formation_current_mA_g_cathode": formation_mA_g,
@@ -146,8 +148,9 @@ def predict_full_cell(cell: CellParameters | None = None, model: str = "SPMe",
                               extremes, crossings, second_cycle)
 
 
-def _extreme_potentials(formation, fade_run, cell: CellParameters) -> dict[str, float]:
-    both = pd.concat([electrode_extremes(run.timeseries, cell) for run in (formation, fade_run)])
+def _extreme_potentials(formation, fade_extremes: pd.DataFrame, cell: CellParameters
+                        ) -> dict[str, float]:
+    both = pd.concat([electrode_extremes(formation.timeseries, cell), fade_extremes])
     return {f"{column.replace('_V', '')}_potential_V": float(
         both[column].min() if column.endswith("min_V") else both[column].max())
         for column in both.columns if column != "cycle"}
