@@ -160,6 +160,23 @@ def _rest_concentrations(cell: CellParameters, voltage_V: float) -> dict[str, fl
             x_cathode * cathode.max_concentration_mol_m3}
 
 
+def _slot_potentials_V(cell: CellParameters, voltage_V: float) -> dict[str, float]:
+    """Each slot's electrode potential vs K/K+ at rest at cell voltage ``voltage_V``: in a
+    half cell the working electrode (positive slot) sits at the cell voltage; in a full cell
+    each electrode sits at its OCP on the K balance (the trap sites rest at the anode's
+    potential, not the cell's)."""
+    if cell.is_half_cell:
+        return {"Positive": voltage_V, "Negative": 0.0}
+    concentrations = _rest_concentrations(cell, voltage_V)
+    potentials = {}
+    for slot, role in (("Negative", "anode"), ("Positive", "cathode")):
+        design = cell.electrodes[role]
+        x = concentrations[f"Initial concentration in {slot.lower()} electrode [mol.m-3]"] \
+            / design.max_concentration_mol_m3
+        potentials[slot] = float(np.interp(x, design.ocp.stoichiometry, design.ocp.potential_V))
+    return potentials
+
+
 def _is_trap_state(name: str) -> bool:
     return "secondary" in name.lower() and ("particle concentration" in name
                                             or "hysteresis state" in name)
@@ -198,8 +215,10 @@ def _site_stoichiometry(ocp, voltage_V: float) -> float:
 
 
 def _rest_trap_sites(model: pybamm.BaseModel, values: pybamm.ParameterValues,
-                     voltage_V: float) -> None:
-    """Put the trap sites (a hysteretic secondary phase) at rest at ``voltage_V``.
+                     potentials_V: dict[str, float] | float) -> None:
+    """Put the trap sites (a hysteretic secondary phase) at rest at their electrode's
+    potential vs K/K+ (``potentials_V`` by slot, as :func:`_slot_potentials_V` gives; a
+    single number is the positive slot's, as in a half cell).
 
     A hysteretic phase rests wherever its OCP, between its filling and release branches
     by its hysteresis state h, equals the electrode's potential: the sites keep their K and
@@ -211,6 +230,9 @@ def _rest_trap_sites(model: pybamm.BaseModel, values: pybamm.ParameterValues,
     if set(states) != {"hysteresis", "K"}:
         return
     slot = "Positive" if "positive" in states["K"].name else "Negative"
+    if not isinstance(potentials_V, dict):
+        potentials_V = {"Positive": float(potentials_V)}
+    voltage_V = potentials_V[slot]
     c_max = values[f"Secondary: Maximum concentration in {slot.lower()} electrode [mol.m-3]"]
     filling = values[f"Secondary: {slot} electrode lithiation OCP [V]"]
     release = values[f"Secondary: {slot} electrode delithiation OCP [V]"]
@@ -330,7 +352,7 @@ def impedance(cell: str | CellParameters = "soft_carbon_half_cell",
             run = fade_run(cell, current_density_mA_g, int(after_cycles), model=model,
                            parameter_updates=parameter_updates)
             _keep_aged_states(simulation.model, run.end_state)
-        _rest_trap_sites(simulation.model, values, voltage)
+        _rest_trap_sites(simulation.model, values, _slot_potentials_V(cell, voltage))
         cell_z, negative, separator, positive = solve_spectrum(simulation, frequencies)
     except (pybamm.SolverError, pybamm.ModelError, KeyError, ValueError, RuntimeError) as error:
         if isinstance(error, InvalidInputError):

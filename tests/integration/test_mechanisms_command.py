@@ -12,13 +12,15 @@ from kion_sim.validation import table_s1_rows
 def test_one_mechanism_reports_its_fit_states_and_prediction(capsys):
     assert main(["mechanisms", "--only", "sei_site_blocking", "--json"]) == 0
     (row,) = json.loads(capsys.readouterr().out)
-    calibration = next(r for r in table_s1_rows()
-                       if r.cell == "soft_carbon_half_cell" and r.capacity_retention_pct)
-    # the reported 80 % after 100 cycles, met by the stored fit within the issue's 3 points
-    assert row["calibration_retention_pct"] == pytest.approx(
-        calibration.capacity_retention_pct, abs=3)
+    slow, fast = sorted((r for r in table_s1_rows()
+                         if r.cell == "soft_carbon_half_cell" and r.capacity_retention_pct),
+                        key=lambda r: r.cycles)
+    # The stored fit is made to all four reported figures, both retentions included, so one
+    # mechanism must meet 80 % after 100 cycles and 82 % after 500 at once: each within the
+    # +-4 points the mechanism issue judges by (a fit to one alone met it within 3).
+    assert row["calibration_retention_pct"] == pytest.approx(slow.capacity_retention_pct, abs=4)
+    assert row["predicted_retention_pct"] == pytest.approx(fast.capacity_retention_pct, abs=4)
     assert row["default"] and row["calibrated"]
-    assert 0 < row["predicted_retention_pct"] < 100
     assert 0 < row["carbon_SEI_nm"] < 100 and row["metal_SEI_nm"] == 0
     assert abs(row["K_balance_error"]) < 5e-3
 
