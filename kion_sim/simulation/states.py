@@ -38,8 +38,8 @@ def degradation_states(solution: pybamm.Solution, cell: CellParameters,
 
     Returns SEI thickness on the carbon (the largest over the electrode) and on the K metal
     [nm], the volume of SEI the carbon grew over its initial pore volume, the carbon
-    electrode's lowest porosity, its active-material fraction left [%], and the K balance
-    error (K now held, lost and supplied, against K at the start) as a fraction of the K held.
+    electrode's lowest porosity, its active-material fraction left [%] (in a full cell the
+    cathode's too), and the K balance error (K now held, lost and supplied, against K at the start) as a fraction of the K held.
 
     Examples
     --------
@@ -66,7 +66,7 @@ def degradation_states(solution: pybamm.Solution, cell: CellParameters,
                                 f"volume fraction"], fraction0)
     film_volume = _sei_volume_grown(solution, slot, values, 3 * fraction0 / radius)
     porosity = _last(solution, [f"{cell.carbon.slot} electrode porosity"], porosity0)
-    return {
+    found = {
         "carbon_SEI_thickness_nm": carbon_sei_m * 1e9,
         "metal_SEI_thickness_nm": metal_sei_m * 1e9,
         "SEI_volume_over_pore_volume": film_volume / porosity0,
@@ -74,6 +74,13 @@ def degradation_states(solution: pybamm.Solution, cell: CellParameters,
         "carbon_active_material_left_pct": 100 * fraction / fraction0,
         "K_balance_error": _k_balance_error(solution, cell, initial_K_mol),
     }
+    if not cell.is_half_cell:  # the cathode's own fade (its current-driven loss of material)
+        other = "Positive" if cell.carbon.slot == "Negative" else "Negative"
+        other_fraction0 = values[f"{other} electrode active material volume fraction"]
+        other_fraction = _last(solution, [f"X-averaged {other.lower()} electrode active "
+                                          f"material volume fraction"], other_fraction0)
+        found["cathode_active_material_left_pct"] = 100 * other_fraction / other_fraction0
+    return found
 
 
 def _sei_volume_grown(solution, slot: str, values, initial_area_m_1: float) -> float:

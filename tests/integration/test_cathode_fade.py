@@ -15,6 +15,7 @@ from kion_sim.analysis import capacity_retention
 from kion_sim.analysis.ledger import K_ledger
 from kion_sim.parameters import cell_parameters
 from kion_sim.simulation.fade import fade_run
+from kion_sim.simulation.states import degradation_states
 
 HALF_CELL = "k0p6coo2_half_cell"
 LAM_KEY = "active material lost per K cycled [mol.mol-1]"
@@ -73,6 +74,9 @@ def test_the_full_cell_ledger_shows_the_K_locked_in_lost_cathode(sets, faraday):
     fraction = run.end_state["X-averaged positive electrode active material volume fraction"]
     left = float(fraction.entries.ravel()[-1]) / cathode["active material volume fraction"]
     assert 1 - left == pytest.approx(_beta(sets) * through_mol / host_mol, rel=0.05)
+    # the end states (and so the audit) report the same cathode host left
+    states = degradation_states(run.end_state, cell)
+    assert states["cathode_active_material_left_pct"] == pytest.approx(100 * left, rel=1e-9)
     # what it locked is that host at the oxide's x in between (0.3-0.7 K per Co)
     x = locked / ((1 - left) * host_mol)
     assert 0.3 < x < 0.7 and math.isfinite(x)
