@@ -39,7 +39,8 @@ def degradation_states(solution: pybamm.Solution, cell: CellParameters,
     Returns SEI thickness on the carbon (the largest over the electrode) and on the K metal
     [nm], the volume of SEI the carbon grew over its initial pore volume, the carbon
     electrode's lowest porosity, its active-material fraction left [%] (in a full cell the
-    cathode's too), and the K balance error (K now held, lost and supplied, against K at the start) as a fraction of the K held.
+    cathode's too), and the K balance error (K now held, lost and supplied, against K at the
+    start) as a fraction of the K held.
 
     Examples
     --------
