@@ -195,3 +195,34 @@ def combined_intervals(figures: list[str], samples: int = 32, seed: int = 0,
     result = run_intervals(MIXTURE_EVALUATOR, inputs, figures, samples, seed, options,
                            **execution.settings())
     return CombinedInterval(result, evidence, weights, loo_coverage(evidence), post_reveal)
+
+
+def combined_summary(found: CombinedInterval, figures: dict[str, str], recalibrate: bool,
+                     seed: int) -> dict:
+    """``{<key>_p05, <key>_p95}`` of each figure (figure name -> output key) and how they were
+    made: weights, samples per mechanism, the leave-one-out coverage, what was sampled."""
+    from kion_sim.uncertainty.mechanism_weights import coverage_dict
+
+    result, out = found.result, {}
+    for figure, key in figures.items():
+        out.update(result.keys(figure, key))
+    held = not any(i.kind == "estimate" for i in result.inputs)
+    out["uncertainty"] = {
+        "interval": "5-95 % percentiles over a Latin hypercube of the mixture of mechanisms",
+        "samples": len(result.samples), "seed": seed,
+        "failed_samples": int(result.intervals["failed"].max()),
+        "sampled_inputs": len(result.inputs),
+        "weights": "pseudo-BMA from the leave-one-out predictive densities",
+        "mechanisms": {m.label: {"weight": found.weights[m.mechanism],
+                                 "samples": found.mechanism_counts()[m.mechanism]}
+                       for m in found.evidence},
+        "post_reveal_mechanisms": "weighted, flagged" if found.post_reveal else "left out",
+        "estimates": "held at their values" if held else "sampled",
+        "fitted_values": ("recalibrated per sample under its mechanism, then scaled within "
+                          "their misfit-aware 1-sigma factor" if recalibrate else
+                          "each mechanism's four-figure fit, sampled within its misfit-aware "
+                          "1-sigma factor (not recalibrated)"),
+        "loo_coverage": coverage_dict(found.coverage),
+        "hinges_on": {key: result.rank_correlations(figure).head(3).to_dict(orient="records")
+                      for figure, key in figures.items()}}
+    return out

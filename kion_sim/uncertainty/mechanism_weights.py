@@ -134,7 +134,7 @@ def select_evidence(evidence: list[MechanismEvidence], names: list[str] | None =
     by_name = {m.mechanism: m for m in evidence}
     for name in names or []:
         if name not in by_name:
-            raise UnknownNameError("mechanism in the leave-one-out results", name, by_name)
+            raise UnknownNameError("mechanism", name, by_name)  # those the table lists
     chosen = [by_name[n] for n in names] if names else list(evidence)
     chosen = [m for m in chosen if post_reveal or not m.defined_after_reveal]
     if not chosen:
@@ -234,3 +234,40 @@ def loo_coverage(evidence: list[MechanismEvidence]) -> list[FoldCoverage]:
 def coverage_text(coverage: list[FoldCoverage]) -> str:
     """``"k of n folds"`` inside their combined 5-95 % interval."""
     return f"{sum(c.inside for c in coverage)} of {len(coverage)} folds"
+
+
+def weight_rows(evidence: list[MechanismEvidence]) -> list[dict]:
+    """One row per mechanism: its fold errors, elpd and weight with and without the
+    post-reveal mechanisms (for a table; a dash where a mechanism is not weighted)."""
+    folds = common_folds(evidence)
+    with_all = pseudo_bma_weights(evidence)
+    before = [m for m in evidence if not m.defined_after_reveal]
+    without = pseudo_bma_weights(before) if before else {}
+    rows = []
+    for m in evidence:
+        row = {"mechanism": m.label}
+        row.update({f"{name} error": round(m.fold(name).predicted - m.fold(name).measured, 1)
+                    for name in folds})
+        row["elpd"] = round(elpd(m, folds), 2)
+        row["weight (all)"] = round(with_all[m.mechanism], 3)
+        row["weight (pre-reveal only)"] = round(without[m.mechanism], 3) \
+            if m.mechanism in without else "-"
+        rows.append(row)
+    return rows
+
+
+def coverage_rows(coverage: list[FoldCoverage]) -> list[dict]:
+    """One row per left-out figure: its combined interval, weighted without it."""
+    return [{"left out": c.left_out, "measured": c.measured,
+             "combined 5-95 %": f"{c.p05:.1f}-{c.p95:.1f}", "inside": "yes" if c.inside else "no",
+             "weights without this fold": ", ".join(f"{k} {v:.2f}" for k, v in c.weights.items()
+                                                    if v >= 0.005)}
+            for c in coverage]
+
+
+def coverage_dict(coverage: list[FoldCoverage]) -> dict:
+    """JSON-friendly coverage: ``k of n`` and each fold."""
+    return {"coverage": coverage_text(coverage),
+            "folds": [{"left_out": c.left_out, "measured": c.measured, "p05": c.p05,
+                       "p95": c.p95, "inside": c.inside, "weights": c.weights}
+                      for c in coverage]}
