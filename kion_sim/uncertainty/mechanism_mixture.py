@@ -207,6 +207,7 @@ def combined_summary(found: CombinedInterval, figures: dict[str, str], recalibra
     for figure, key in figures.items():
         out.update(result.keys(figure, key))
     held = not any(i.kind == "estimate" for i in result.inputs)
+    counts = found.mechanism_counts()
     out["uncertainty"] = {
         "interval": "5-95 % percentiles over a Latin hypercube of the mixture of mechanisms",
         "samples": len(result.samples), "seed": seed,
@@ -214,7 +215,7 @@ def combined_summary(found: CombinedInterval, figures: dict[str, str], recalibra
         "sampled_inputs": len(result.inputs),
         "weights": "pseudo-BMA from the leave-one-out predictive densities",
         "mechanisms": {m.label: {"weight": found.weights[m.mechanism],
-                                 "samples": found.mechanism_counts()[m.mechanism]}
+                                 "samples": counts[m.mechanism]}
                        for m in found.evidence},
         "post_reveal_mechanisms": "weighted, flagged" if found.post_reveal else "left out",
         "estimates": "held at their values" if held else "sampled",
