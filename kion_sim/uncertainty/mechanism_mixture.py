@@ -28,6 +28,7 @@ Weights and the interval's check over the leave-one-out folds: :mod:`.mechanism_
 from __future__ import annotations
 
 import bisect
+import math
 from dataclasses import dataclass
 
 from kion_sim.errors import InvalidInputError
@@ -69,7 +70,8 @@ def fitted_plan(name: str) -> list[tuple[str, str]]:
 
 def mixture_spec(evidence: list[MechanismEvidence], weights: dict[str, float]) -> list[list]:
     """JSON-friendly: [[mechanism, cumulative weight up to it, [[component, key, fitted value,
-    1-sigma factor], ...]], ...] of the mechanisms with a weight above zero."""
+    1-sigma factor], ...]], ...] of the mechanisms with a weight above zero (one of 1e-20
+    keeps its slot, and its estimates are drawn, though no sample will land there)."""
     spec, cumulative = [], 0.0
     for m in evidence:
         if weights[m.mechanism] <= 0:
@@ -80,7 +82,11 @@ def mixture_spec(evidence: list[MechanismEvidence], weights: dict[str, float]) -
             if key not in m.fitted:
                 raise InvalidInputError(f"{m.mechanism}: the leave-one-out results have no "
                                         f"fitted {key!r}")
-            values.append([component, key, m.fitted[key], m.uncertainty_factor[key]])
+            factor = m.uncertainty_factor.get(key, math.inf)
+            if not (math.isfinite(factor) and factor >= 1):
+                raise InvalidInputError(f"{m.mechanism}: {key!r} has no finite 1-sigma factor "
+                                        f"({factor!r}) to sample it by")
+            values.append([component, key, m.fitted[key], factor])
         spec.append([m.mechanism, cumulative, values])
     spec[-1][1] = 1.0  # rounding must not leave a slot of u uncovered
     return spec
