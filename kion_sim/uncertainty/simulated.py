@@ -156,6 +156,11 @@ def _withheld_row():
     return row()
 
 
+def interval_row():
+    """The Table S1 row the ``blind_*`` figures simulate (500 cycles at 500 mA/g)."""
+    return _withheld_row()
+
+
 def _half_cell_figures(cell, wanted: set, model: str) -> dict:
     from kion_sim.analysis.cycles import capacity_retention
     from kion_sim.simulation.fade import fade_run

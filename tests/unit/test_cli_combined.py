@@ -51,12 +51,17 @@ def test_mechanisms_combined_without_results_says_how_to_make_them(tmp_path, cap
 def test_table_s1_json_intervals_come_from_the_combined_interval(monkeypatch, capsys, loo_file):
     from kion_sim.uncertainty import mechanism_mixture as mixture
     from kion_sim.uncertainty.mechanism_weights import load_loo_evidence, loo_coverage
+    from kion_sim.uncertainty.simulated import interval_row
     from kion_sim.uncertainty.study import IntervalResult
     from kion_sim.validation import JSON_KEYS
     from kion_sim.validation import table_s1 as module
 
-    fake = pd.DataFrame([{k: None for k in JSON_KEYS} | {"material": "m", "role": "prediction",
-                                                        "reported_retention_pct": 82.0}])
+    row = interval_row()  # the 500-cycle row gets the interval, whatever its role
+    other = {k: None for k in JSON_KEYS} | {"material": "m", "role": "comparison",
+                                            "current_density_mA_g": 100.0, "cycles": 50}
+    fake = pd.DataFrame([other, other | {"material": row.material, "role": "calibration",
+                                         "current_density_mA_g": row.current_density_mA_g,
+                                         "cycles": row.cycles}])
     monkeypatch.setattr(module, "run_table_s1", lambda **_: module.TableS1Result(fake, {}, 0.0))
     import kion_sim.validation as validation
 
@@ -82,7 +87,8 @@ def test_table_s1_json_intervals_come_from_the_combined_interval(monkeypatch, ca
     monkeypatch.setattr(mixture, "combined_intervals", combined)
     assert main(["table-s1", "--json", "--uncertainty", "--samples", "2",
                  "--without-post-reveal", "--loo-results", str(loo_file)]) == 0
-    (record,) = json.loads(capsys.readouterr().out)
+    first, record = json.loads(capsys.readouterr().out)
+    assert "simulated_retention_pct_p05" not in first
     assert (record["simulated_retention_pct_p05"], record["simulated_retention_pct_p95"]) == (
         71.0, 89.0)
     assert record["simulated_capacity_mAh_g_p95"] == 219.0
