@@ -197,9 +197,9 @@ def _command_table_s1(args) -> int:
     result = run_table_s1(model=args.model, show_progress=not args.json, exact=args.exact)
     records = result.records()
     interval = _blind_interval(args) if args.uncertainty else None
-    if interval is not None:  # the withheld row gets its interval beside its point value
+    if interval is not None:  # the row the interval simulates gets it beside its point value
         for record in records:
-            if record["role"] == "prediction":
+            if _is_interval_row(record):
                 record.update(interval)
     if args.json:
         print(json.dumps(records, indent=2))
@@ -215,12 +215,7 @@ def _command_table_s1(args) -> int:
                   f"{row.current_density_mA_g:g} mA/g = {row.simulated_retention_pct:.1f} % "
                   f"(measured value withheld; nothing was fitted to it)")
     if interval is not None:
-        print(f"  5-95 % interval: {interval['simulated_retention_pct_p05']:.1f}-"
-              f"{interval['simulated_retention_pct_p95']:.1f} % retention, "
-              f"{interval['simulated_capacity_mAh_g_p05']:.0f}-"
-              f"{interval['simulated_capacity_mAh_g_p95']:.0f} mAh/g "
-              f"({interval['uncertainty']['samples']} samples; fitted values "
-              f"{interval['uncertainty']['fitted_values']})")
+        _print_combined(interval)
     print(f"({result.seconds:.0f} s, model {args.model})")
     return 0
 
@@ -259,11 +254,53 @@ def _intervals(args, figures: dict[str, str], **evaluator) -> dict:
 
 
 def _blind_interval(args) -> dict:
-    print(f"uncertainty: {args.samples} samples of the withheld row (seed {args.seed})",
-          file=sys.stderr)
-    return _intervals(args, {"blind_capacity_mAh_g": "simulated_capacity_mAh_g",
-                             "blind_retention_pct": "simulated_retention_pct"},
-                      model=args.model)
+    """The 500-cycle row's combined interval: mechanisms weighted by leave-one-out, estimates
+    and fitted values sampled (kion_sim.uncertainty.mechanism_mixture)."""
+    from kion_sim.uncertainty.mechanism_mixture import combined_intervals, combined_summary
+
+    print(f"uncertainty: {args.samples} samples of the 500-cycle row over the weighted "
+          f"mechanisms (seed {args.seed})", file=sys.stderr)
+    figures = {"blind_capacity_mAh_g": "simulated_capacity_mAh_g",
+               "blind_retention_pct": "simulated_retention_pct"}
+    found = combined_intervals(list(figures), args.samples, args.seed,
+                               post_reveal=not args.without_post_reveal,
+                               recalibrate=args.recalibrate,
+                               parameters=_parameter_names(args), execution=_execution(args),
+                               loo_results=args.loo_results, model=args.model,
+                               estimates=not args.hold_estimates)
+    return combined_summary(found, figures, args.recalibrate, args.seed)
+
+
+def _is_interval_row(record: dict) -> bool:
+    """The 900 C carbon's 500 cycles at 500 mA/g (a prediction before the reveal, fitted to
+    since): the row whose figures the interval samples."""
+    from kion_sim.uncertainty.simulated import interval_row
+
+    row = interval_row()
+    return (record["material"], record["current_density_mA_g"], record["cycles"]) == (
+        row.material, row.current_density_mA_g, row.cycles)
+
+
+def _print_combined(interval: dict) -> None:
+    from kion_sim.uncertainty.simulated import interval_row
+
+    about, row = interval["uncertainty"], interval_row()
+    print(f"\n{row.material}, {row.cycles} cycles at {row.current_density_mA_g:g} mA/g "
+          f"(reported retention {row.capacity_retention_pct} %):")
+    print(f"  combined 5-95 % interval: {interval['simulated_retention_pct_p05']:.1f}-"
+          f"{interval['simulated_retention_pct_p95']:.1f} % retention, "
+          f"{interval['simulated_capacity_mAh_g_p05']:.0f}-"
+          f"{interval['simulated_capacity_mAh_g_p95']:.0f} mAh/g ({about['samples']} samples; "
+          f"estimates {about['estimates']}; fitted values {about['fitted_values']})")
+    weights = ", ".join(f"{name} {m['weight']:.2f} ({m['samples']} samples)"
+                        for name, m in about["mechanisms"].items() if m["weight"] >= 0.005)
+    print(f"  mechanism weights ({about['weights']}; post-reveal mechanisms "
+          f"{about['post_reveal_mechanisms']}): {weights}")
+    coverage = about["loo_coverage"]
+    folds = "; ".join(f"{f['left_out']} {f['measured']:g} in {f['p05']:.1f}-{f['p95']:.1f}: "
+                      f"{'yes' if f['inside'] else 'no'}" for f in coverage["folds"])
+    print(f"  leave-one-out coverage of the combined interval (weights without the fold): "
+          f"{coverage['coverage']} ({folds})")
 
 
 def _command_sensitivity(args) -> int:
@@ -339,6 +376,8 @@ def _command_mechanisms(args) -> int:
 
     if args.loo:
         return _command_mechanisms_loo(args)
+    if args.combined:
+        return _command_mechanisms_combined(args)
     from kion_sim.validation.mechanisms import compare_mechanisms
 
     table = compare_mechanisms(model=args.model, mechanisms=args.only,
@@ -376,6 +415,34 @@ def _command_mechanisms_loo(args) -> int:
           "in mAh/g):")
     print(format_table(pd.DataFrame(loo.loo_rows(results))))
     print(f"The rule (README, written before this table) picks: {pick or '-'} ({why})")
+    return 0
+
+
+def _command_mechanisms_combined(args) -> int:
+    """Weights and the combined interval's leave-one-out coverage, from the stored table."""
+    import json
+
+    import pandas as pd
+
+    from kion_sim.uncertainty import mechanism_weights as mw
+
+    evidence = mw.select_evidence(mw.load_loo_evidence(args.loo_results), args.only)
+    coverage = {label: mw.loo_coverage(chosen) for label, chosen in (
+        ("all", evidence), ("pre-reveal only", [m for m in evidence
+                                                if not m.defined_after_reveal]))
+        if chosen}
+    if args.json:
+        print(json.dumps({"weights": mw.weight_rows(evidence),
+                          "loo_coverage": {k: mw.coverage_dict(v) for k, v in
+                                           coverage.items()}}, indent=2, default=str))
+        return 0
+    print("Pseudo-BMA weights from the leave-one-out predictive densities (errors in points):")
+    print(format_table(pd.DataFrame(mw.weight_rows(evidence))))
+    for label, found in coverage.items():
+        print(f"\nCombined 5-95 % interval of each left-out figure, mechanisms: {label} "
+              f"(coverage {mw.coverage_text(found)}):")
+        print(format_table(pd.DataFrame(mw.coverage_rows(found))))
+    print("Post-reveal mechanisms were shaped knowing 82 %: their fold for it is no prediction.")
     return 0
 
 
@@ -667,6 +734,13 @@ def _add_sampling(sub) -> None:
                                           "rerun with the same settings resumes")
 
 
+def _add_loo_results(sub) -> None:
+    sub.add_argument("--loo-results", metavar="FILE",
+                     help="the kion-sim mechanisms --loo --json output the mechanism weights "
+                          "come from (default: $KION_SIM_LOO_RESULTS, else "
+                          "benchmarks/results/mechanisms_loo.json)")
+
+
 def _add_cell(sub) -> None:
     sub.add_argument("--cell", default=DEFAULT_CELL, help=f"default {DEFAULT_CELL}")
 
@@ -727,7 +801,15 @@ def build_parser() -> argparse.ArgumentParser:
     table.add_argument("--json", action="store_true", help="print a JSON list instead")
     table.add_argument("--exact", action="store_true",
                        help="simulate every cycle (default: adaptive inter-cycle extrapolation)")
-    _add_uncertainty(table, "the withheld row's capacity and retention")
+    _add_uncertainty(table, "the 500-cycle row's capacity and retention, combined over the "
+                            "fade mechanisms weighted by leave-one-out")
+    table.add_argument("--without-post-reveal", action="store_true",
+                       help="with --uncertainty: leave out the mechanisms defined after the "
+                            "reveal of 82 %% (default: weighted, flagged)")
+    table.add_argument("--hold-estimates", action="store_true",
+                       help="with --uncertainty: sample only the mechanism and the fitted "
+                            "values, estimates at their values")
+    _add_loo_results(table)
 
     full = commands.add_parser("full-cell", help="predict the K0.6CoO2 || soft carbon cell")
     _add_model(full, "SPMe")
@@ -832,6 +914,11 @@ def build_parser() -> argparse.ArgumentParser:
     mechanisms.add_argument("--folds", choices=("all", "retention"), default="all",
                             help="with --loo: leave out every figure, or only the retentions "
                                  "(the rule's score; about a third cheaper)")
+    mechanisms.add_argument("--combined", action="store_true",
+                            help="weights of the mechanisms from a stored leave-one-out table "
+                                 "and the combined interval's coverage over its folds (no "
+                                 "solves)")
+    _add_loo_results(mechanisms)
 
     which = commands.add_parser(
         "discriminate", help="which lab protocol tells the candidate fade mechanisms apart")

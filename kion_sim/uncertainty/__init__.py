@@ -5,6 +5,10 @@ uncertainty (:mod:`kion_sim.uncertainty.inputs` says how); any figure's 5-95 % i
 from a Latin hypercube, and Sobol indices (SALib) rank the unknowns. The model is one named
 evaluator (:mod:`kion_sim.uncertainty.simulated` for the simulator), run through the sweep
 machinery: local processes or Dask, with a checkpoint that resumes.
+
+The half cell's figures also get a combined interval over the fade mechanisms, weighted by
+their leave-one-out predictions (:mod:`kion_sim.uncertainty.mechanism_mixture`, weights and
+coverage in :mod:`kion_sim.uncertainty.mechanism_weights`).
 """
 
 from kion_sim.uncertainty.inputs import (

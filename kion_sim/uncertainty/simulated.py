@@ -75,12 +75,13 @@ def _fitted(calibration) -> list[UncertainInput]:
             for key, q in values.items() if q.uncertainty_factor]
 
 
-def cell_inputs(cell_name: str, fitted: bool = True) -> list[UncertainInput]:
+def cell_inputs(cell_name: str, fitted: bool = True,
+                mechanism: str | None = None) -> list[UncertainInput]:
     """Every estimate behind the cell ``cell_name`` (its own values and electrode recipe, its
-    materials, its fade mechanism; not those a stored calibration replaces), and with
-    ``fitted`` every value of that calibration."""
+    materials, its fade ``mechanism``, default the declared one; not those a stored
+    calibration replaces), and with ``fitted`` every value of that calibration."""
     cell = load_cell(cell_name)
-    mechanism = load_mechanism(cell.degradation.get("mechanism", "none"))
+    mechanism = load_mechanism(mechanism or cell.degradation.get("mechanism", "none"))
     calibration = load_calibration(cell.degradation.get("calibrated in", cell_name),
                                    mechanism.name)
     replaced = {(c, k) for c, values in calibration.values.items() for k in values}
@@ -129,15 +130,17 @@ def _overrides(point: dict, described: list[list], cell_name: str, fitted: dict)
     return materials, electrodes
 
 
-def _refit(point: dict, described: list[list], model: str) -> dict:
-    """The half cell's fitted values refitted with this sample's estimates held."""
+def _refit(point: dict, described: list[list], model: str,
+           mechanism: str | None = None) -> dict:
+    """The half cell's fitted values refitted with this sample's estimates held, under
+    ``mechanism`` (default: the declared one)."""
     from kion_sim.validation.calibrate import calibrate
 
     estimates = [d for d in described if d[4] == "estimate"]
     materials, electrodes = _overrides(point, estimates, HALF_CELL, {})
     # One process per sample: the study's own workers already fill the cores.
     result = calibrate(HALF_CELL, model, warm_start=True, fixed=materials,
-                       electrode_overrides=electrodes, workers=1)
+                       electrode_overrides=electrodes, workers=1, mechanism=mechanism)
     if not result.success:  # these estimates cannot reproduce the calibration data: reject
         worst = result.residuals.loc[result.residuals["error"].abs().idxmax()]
         raise SimulationError(f"the sample's estimates cannot meet the calibration targets "
@@ -151,6 +154,11 @@ def _withheld_row():
     from kion_sim.validation.mechanisms import _withheld_row as row
 
     return row()
+
+
+def interval_row():
+    """The Table S1 row the ``blind_*`` figures simulate (500 cycles at 500 mA/g)."""
+    return _withheld_row()
 
 
 def _half_cell_figures(cell, wanted: set, model: str) -> dict:
