@@ -1,5 +1,6 @@
 """Matplotlib figures of results; each function returns the figure and can save it whole."""
 
+from kion_sim.plotting.dqdv import plot_dqdv
 from kion_sim.plotting.figures import (
     plot_cycle_performance,
     plot_fade_curves,
@@ -16,6 +17,7 @@ from kion_sim.plotting.impedance import plot_bode, plot_nyquist
 __all__ = [
     "plot_bode",
     "plot_cycle_performance",
+    "plot_dqdv",
     "plot_fade_curves",
     "plot_heatmap",
     "plot_labelled_curves",
