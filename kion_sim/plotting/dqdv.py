@@ -21,7 +21,7 @@ def plot_dqdv(results: dict[tuple[str, str], DifferentialCapacity], title: str =
     any source name works (its line style falls back to solid).
     """
     fig, (curves, dqdv) = plt.subplots(1, 2, figsize=(10, 4.2))
-    for (source, direction), result in results.items():
+    for series, ((source, direction), result) in enumerate(results.items()):
         line, marker = _STYLES.get(source, ("-", "o"))
         colour = _COLOURS.get(direction, "black")
         label = f"{source} {direction}"
@@ -34,8 +34,9 @@ def plot_dqdv(results: dict[tuple[str, str], DifferentialCapacity], title: str =
                   mfc="white", mec=colour, ms=6)
         for potential, height in zip(peaks["potential_V"], peaks["height_mAh_g_V"],
                                      strict=True):
+            # Stacked by series so labels of peaks at one potential stay readable.
             dqdv.annotate(f"{potential:.2f} V", (potential, height), textcoords="offset points",
-                          xytext=(0, 6), ha="center", fontsize=7, color=colour)
+                          xytext=(0, 6 + 9 * series), ha="center", fontsize=7, color=colour)
     curves.set(xlabel="Specific capacity [mAh/g]", ylabel="Voltage [V]")
     curves.legend(fontsize=7)
     dqdv.set(xlabel="Voltage [V]", ylabel="dQ/dV [mAh g$^{-1}$ V$^{-1}$]")

@@ -182,6 +182,14 @@ def test_simulated_soft_carbon_potassiation(soft_carbon_discharge):
     assert result.peaks["potential_V"].between(0.01, 1.5).all()
     capacity = float(soft_carbon_discharge.steps["capacity_mAh_g"].iloc[0])
     assert result.integral_mAh_g == pytest.approx(capacity, rel=0.01)
+    # Potassiation polarises the carbon below its OCP: the main peak of the cell voltage sits
+    # below the main peak of the carbon's own OCP curve (logged independently), by < 50 mV.
+    ocp = differential_capacity(*half_cycle(
+        soft_carbon_discharge.timeseries.assign(voltage_V=lambda t: t["working_ocp_V"]), 1,
+        "discharge"))
+    main, main_ocp = (r.peaks.loc[r.peaks["height_mAh_g_V"].idxmax(), "potential_V"]
+                      for r in (result, ocp))
+    assert 0 < main_ocp - main < 0.05
 
 
 @pytest.mark.parametrize(("q", "v", "match"), [
