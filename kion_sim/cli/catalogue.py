@@ -16,13 +16,17 @@ from kion_sim.terminal import format_table
 
 
 def command_list(args) -> None:
+    cells = {name: load_cell(name) for name in cell_names()}
+    materials = {name: load_material(name) for name in material_names()}
+    # one name column for both sections, as wide as the longest name, so every label lines up
+    name_width = max(map(len, [*cells, *materials]), default=0)
+    kind_width = max((len(material.kind) for material in materials.values()), default=0)
     print("Cells:")
-    for name in cell_names():
-        print(f"  {name:24s} {load_cell(name).label}")
+    for name, cell in cells.items():
+        print(f"  {name:{name_width}}  {cell.label}")
     print("Materials:")
-    for name in material_names():
-        material = load_material(name)
-        print(f"  {name:24s} {material.kind:12s} {material.label}")
+    for name, material in materials.items():
+        print(f"  {name:{name_width}}  {material.kind:{kind_width}}  {material.label}")
     print("Models:", ", ".join(MODEL_NAMES))
 
 
