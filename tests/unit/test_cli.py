@@ -144,7 +144,7 @@ def _installed_copy(tmp_path, monkeypatch):
 def fresh_catalog():
     import os
 
-    from kion_sim.cli import _forget_cached_parameters
+    from kion_sim.cli.validation import _forget_cached_parameters
     from kion_sim.parameters.catalog import PARAMETER_SETS_ENV
 
     saved = os.environ.get(PARAMETER_SETS_ENV)
@@ -208,7 +208,7 @@ def test_calibrate_write_to_puts_the_fit_in_the_chosen_folder_and_says_where(
     import os
 
     os.environ.pop("KION_SIM_PARAMETER_SETS")
-    from kion_sim.cli import _forget_cached_parameters
+    from kion_sim.cli.validation import _forget_cached_parameters
 
     _forget_cached_parameters()
     assert stored.read_text() == source

@@ -1,0 +1,47 @@
+"""The user's cycler file: ``compare CELL --data FILE --mass MG`` and ``calibrate --data``."""
+
+from __future__ import annotations
+
+import sys
+
+from kion_sim.terminal import format_table
+
+
+def _read_data(args):
+    from kion_sim.errors import InvalidInputError
+    from kion_sim.io import read_cycler
+
+    if args.mass is None:
+        raise InvalidInputError("--data needs --mass: the active mass of the working electrode "
+                                "in mg")
+    return read_cycler(args.data, args.mass, args.data_format)
+
+
+def command_calibrate_data(args) -> int:
+    """Fit one cell to the user's cycler file (``calibrate CELL --data FILE --mass MG``)."""
+    from kion_sim.errors import InvalidInputError
+    from kion_sim.validation.user_data import calibrate_to_data
+
+    if len(args.cells) != 1 or args.write:
+        raise InvalidInputError("calibrate --data fits one cell and prints the fit (the "
+                                "published sets are not overwritten): give one cell, no --write")
+    data = _read_data(args)
+    print(f"calibrating {args.cells[0]} ({args.model}) to {data.source}", file=sys.stderr)
+    result = calibrate_to_data(args.cells[0], data, model=args.model, show_progress=True)
+    print(format_table(result.summary()))
+    print(format_table(result.residuals))
+    return 0
+
+
+def command_compare(args) -> int:
+    """Measured vs simulated curves and fade (``compare CELL --data FILE --mass MG``)."""
+    from kion_sim.output import write_comparison
+    from kion_sim.validation.user_data import compare_to_data
+
+    data = _read_data(args)
+    comparison = compare_to_data(args.cell, data, model=args.model)
+    print(format_table(comparison.fade.round(2)))
+    paths = write_comparison(comparison, args.out,
+                             f"{args.cell} ({args.model}) vs {data.source}")
+    print(f"wrote {len(paths)} files to {paths[0].parent}")
+    return 0
