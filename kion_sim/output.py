@@ -159,9 +159,10 @@ def write_rate_capability(table: pd.DataFrame, folder: str | Path, title: str) -
     return paths
 
 
-def write_comparison(comparison, folder: str | Path, title: str) -> list[Path]:
+def write_comparison(comparison, folder: str | Path, title: str, dqdv=None) -> list[Path]:
     """Measured vs simulated (a ``kion_sim.validation.user_data.Comparison``): CSV and PNG,
-    all or none."""
+    all or none; with ``dqdv`` (a ``kion_sim.analysis.dqdv.DqdvComparison``) also both
+    differential capacities, their peaks and their figure."""
     from kion_sim.plotting.compare import plot_comparison
 
     with staged_files(folder) as files:
@@ -169,4 +170,11 @@ def write_comparison(comparison, folder: str | Path, title: str) -> list[Path]:
                  files.table(comparison.fade, "compare_fade.csv"),
                  files.figure(plot_comparison(comparison.curves, comparison.fade, title),
                               "compare.png")]
+        if dqdv is not None:
+            from kion_sim.plotting import plot_dqdv
+
+            paths += [files.table(dqdv.curves, "compare_dqdv.csv"),
+                      files.table(dqdv.peaks, "compare_dqdv_peaks.csv"),
+                      files.figure(plot_dqdv(dqdv.results, f"{title}: dQ/dV"),
+                                   "compare_dqdv.png")]
     return paths

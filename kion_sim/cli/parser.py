@@ -356,6 +356,11 @@ def _add_compare_command(commands) -> None:
                          ".csv)")
     compare.add_argument("--mass", type=float, required=True, help="active mass [mg]")
     compare.add_argument("--data-format", help="override the format the suffix implies")
+    compare.add_argument("--dqdv", action="store_true",
+                         help="also measured and simulated dQ/dV with their peaks "
+                              "(compare_dqdv.csv, compare_dqdv_peaks.csv, compare_dqdv.png)")
+    compare.add_argument("--dqdv-cycle", type=_whole_number(1), default=2,
+                         help="the cycle whose dQ/dV is compared (default 2)")
     _add_model(compare, "SPM")
     _add_out(compare, "kion_sim_output/compare")
 

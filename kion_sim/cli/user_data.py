@@ -41,7 +41,15 @@ def command_compare(args) -> int:
     data = _read_data(args)
     comparison = compare_to_data(args.cell, data, model=args.model)
     print(format_table(comparison.fade.round(2)))
+    dqdv = None
+    if args.dqdv:
+        from kion_sim.analysis.dqdv import compare_dqdv_sources
+
+        dqdv = compare_dqdv_sources(comparison.curves, cycle=args.dqdv_cycle)
+        print(f"\ndQ/dV of cycle {args.dqdv_cycle} ({dqdv.settings.describe()}); peaks, "
+              f"measured beside simulated:")
+        print(format_table(dqdv.peaks.round(3)))
     paths = write_comparison(comparison, args.out,
-                             f"{args.cell} ({args.model}) vs {data.source}")
+                             f"{args.cell} ({args.model}) vs {data.source}", dqdv)
     print(f"wrote {len(paths)} files to {paths[0].parent}")
     return 0

@@ -67,7 +67,7 @@ def test_a_fit_from_far_away_recovers_capacity_and_diffusivity(synthetic):
 
 def test_calibrate_and_compare_commands_run_on_the_user_s_file(synthetic, tmp_path, capsys):
     args = ["--data", str(synthetic["mpr"]), "--mass", f"{synthetic['mass_mg']:.6f}"]
-    assert main(["compare", CELL, *args, "--out", str(tmp_path)]) == 0
+    assert main(["compare", CELL, *args, "--out", str(tmp_path), "--dqdv"]) == 0
     fade = pd.read_csv(tmp_path / "compare_fade.csv")
     # The same cell simulated again: the measured (noisy) and simulated capacities agree. The
     # window comes from step-end voltages carrying 2 mV noise, and 2 mV at the 0.01 V cut-off
@@ -77,6 +77,16 @@ def test_calibrate_and_compare_commands_run_on_the_user_s_file(synthetic, tmp_pa
     assert (tmp_path / "compare.png").stat().st_size > 10_000
     curves = pd.read_csv(tmp_path / "compare_curves.csv")
     assert set(curves["source"]) == {"measured", "simulated"}
+    # dQ/dV of the same cell measured (2 mV noise) and simulated: the simulated curve's
+    # tallest peak of each direction is found in the measured one too, at the same potential
+    # within the 40 mV smoothing window.
+    peaks = pd.read_csv(tmp_path / "compare_dqdv_peaks.csv")
+    assert (tmp_path / "compare_dqdv.png").stat().st_size > 10_000
+    assert set(pd.read_csv(tmp_path / "compare_dqdv.csv")["step_kind"]) == {"discharge",
+                                                                              "charge"}
+    for kind, found in peaks.groupby("step_kind"):
+        tallest = found.loc[found["simulated_height_mAh_g_V"].idxmax()]
+        assert abs(tallest["shift_V"]) < 0.04, (kind, tallest.to_dict())
 
     assert main(["calibrate", CELL, *args]) == 0
     assert "diffusivity [m2.s-1]" in capsys.readouterr().out
