@@ -119,7 +119,7 @@ def _add_loo_results(sub) -> None:
     sub.add_argument("--loo-results", metavar="FILE",
                      help="the kion-sim mechanisms --loo --json output the mechanism weights "
                           "come from (default: $KION_SIM_LOO_RESULTS, else "
-                          "benchmarks/results/mechanisms_loo.json)")
+                          "parameter_sets/calibrations/soft_carbon_half_cell_loo.json)")
 
 
 def _add_cell(sub) -> None:

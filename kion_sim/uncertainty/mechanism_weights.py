@@ -40,9 +40,9 @@ from kion_sim.errors import InvalidInputError, UnknownNameError
 
 Z_05_95 = float(norm.ppf(0.95))
 LOO_RESULTS_ENV = "KION_SIM_LOO_RESULTS"
-# Written by `kion-sim mechanisms --loo --json`; kept with the benchmarks, not the package.
-DEFAULT_LOO_RESULTS = Path(__file__).resolve().parents[2] / "benchmarks" / "results" \
-    / "mechanisms_loo.json"
+# Written by `kion-sim mechanisms --loo --json`; stored beside the fits it tests, so that an
+# installed package (not only a checkout) has it.
+LOO_RESULTS_FILE = "soft_carbon_half_cell_loo.json"
 
 
 class LooResultsMissingError(InvalidInputError):
@@ -106,8 +106,10 @@ def evidence_from_loo(document: dict) -> list[MechanismEvidence]:
 
 
 def loo_results_path(path: str | os.PathLike | None = None) -> Path:
-    """``path``, else ``$KION_SIM_LOO_RESULTS``, else the stored benchmark result."""
-    return Path(path or os.environ.get(LOO_RESULTS_ENV) or DEFAULT_LOO_RESULTS)
+    """``path``, else ``$KION_SIM_LOO_RESULTS``, else the stored table beside the fits."""
+    from kion_sim.parameters.mechanisms import calibrations_dir
+
+    return Path(path or os.environ.get(LOO_RESULTS_ENV) or calibrations_dir() / LOO_RESULTS_FILE)
 
 
 def load_loo_evidence(path: str | os.PathLike | None = None) -> list[MechanismEvidence]:
