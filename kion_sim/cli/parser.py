@@ -144,8 +144,9 @@ def _add_simulate_command(commands) -> None:
     _add_model(simulate, "SPMe")
     _add_out(simulate, "kion_sim_output")
     simulate.add_argument("--protocol", help="e.g. '(Discharge at 100 mA/g until 0.01 V; "
-                          "Charge at 100 mA/g until 1.5 V) x 5'; default: the cell's standard "
-                          "cycle at --current")
+                          "Charge at 100 mA/g until 1.5 V) x 5', or a named one: 'rate-test' "
+                          "(5 cycles each at 50-2000 mA/g, then 5 at 100); default: the cell's "
+                          "standard cycle at --current")
     simulate.add_argument("--current", type=_positive_number, default=100.0,
                           help="mA/g (default 100)")
     _add_cycles(simulate, 3, "cycles")

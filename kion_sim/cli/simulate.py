@@ -7,7 +7,21 @@ import sys
 from kion_sim.errors import SimulationError
 from kion_sim.parameters import cell_parameters
 from kion_sim.protocols import galvanostatic_cycles
+from kion_sim.protocols.rate_test import NAMED_PROTOCOLS, named_protocol
 from kion_sim.terminal import format_table
+
+
+def _print_rate_test(result, cell, test) -> None:
+    from kion_sim.analysis import cycle_summary
+    from kion_sim.analysis.rate_test import rate_test_table, recovery_pct
+    from kion_sim.simulation.rate import capacity_direction
+
+    column = f"{capacity_direction(cell)}_capacity_mAh_g"
+    table = rate_test_table(cycle_summary(result.steps), test.blocks(), [column])
+    print(f"\nrate test ({column}, mean of each block after its first cycle):")
+    print(format_table(table.round(1)))
+    print(f"recovered on the return to {test.return_mA_g:g} mA/g: "
+          f"{recovery_pct(table, column):.1f} %")
 
 
 def command_simulate(args) -> int:
@@ -18,8 +32,8 @@ def command_simulate(args) -> int:
 
     # Everything that can be checked is checked before anything is printed or written.
     cell = cell_parameters(args.cell)
-    text = args.protocol if args.protocol is not None else galvanostatic_cycles(
-        cell, args.current, args.cycles)
+    text = named_protocol(args.protocol, cell) if args.protocol is not None \
+        else galvanostatic_cycles(cell, args.current, args.cycles)
     protocol = parse_protocol(text)
     to_experiment(protocol, cell, args.mass_basis)
     check_writable_folder(args.out)
@@ -36,6 +50,8 @@ def command_simulate(args) -> int:
         raise
     paths = write_simulation(result, args.out)
     print(format_table(cycle_summary(result.steps).round(2)))
+    if args.protocol is not None and args.protocol.strip().lower() in NAMED_PROTOCOLS:
+        _print_rate_test(result, cell, NAMED_PROTOCOLS[args.protocol.strip().lower()])
     materials = [d.material.name for role, d in cell.electrodes.items()
                  if result.mass_basis in (role, "both")]
     print(f"wrote {len(paths)} files to {paths[0].parent} "

@@ -3,7 +3,7 @@
 from kion_sim.simulation.fade import FadeRun, fade_run
 from kion_sim.simulation.impedance import ImpedanceSpectrum, impedance
 from kion_sim.simulation.overpotentials import overpotential_breakdown
-from kion_sim.simulation.rate import rate_capability
+from kion_sim.simulation.rate import rate_capability, rate_test
 from kion_sim.simulation.result import SimulationResult
 from kion_sim.simulation.runner import simulate
 from kion_sim.simulation.states import degradation_states
@@ -17,5 +17,6 @@ __all__ = [
     "impedance",
     "overpotential_breakdown",
     "rate_capability",
+    "rate_test",
     "simulate",
 ]

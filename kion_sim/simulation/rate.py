@@ -8,7 +8,8 @@ from kion_sim.analysis.cycles import cycle_summary
 from kion_sim.errors import InvalidInputError
 from kion_sim.parameters.assemble import CellParameters, cell_parameters
 from kion_sim.protocols.experiment import galvanostatic_cycles
-from kion_sim.simulation.runner import simulate
+from kion_sim.protocols.rate_test import RateTest
+from kion_sim.simulation.runner import SimulationResult, simulate
 
 
 def rate_capability(cell: str | CellParameters, currents_mA_g: list[float], model: str = "SPMe",
@@ -40,3 +41,28 @@ def rate_capability(cell: str | CellParameters, currents_mA_g: list[float], mode
         last = cycle_summary(result.steps).iloc[-1]
         rows.append({"current_density_mA_g": float(current), **last.drop("cycle").to_dict()})
     return pd.DataFrame(rows)
+
+
+def rate_test(cell: str | CellParameters, model: str = "SPMe", test: RateTest | None = None,
+              show_progress: bool = False) -> tuple[SimulationResult, pd.DataFrame, float]:
+    """The standard rate test on one cell (:class:`RateTest`): its run, its block table
+    (:func:`kion_sim.analysis.rate_test.rate_test_table`, charge and discharge capacity) and
+    the capacity recovered on the return block [%], read from the cell's capacity direction
+    (the depotassiation of a carbon half cell: its charge)."""
+    from kion_sim.analysis.rate_test import rate_test_table, recovery_pct
+
+    design = cell_parameters(cell) if isinstance(cell, str) else cell
+    test = test or RateTest()
+    result = simulate(design, test.protocol(design), model=model, show_progress=show_progress)
+    columns = ["discharge_capacity_mAh_g", "charge_capacity_mAh_g"]
+    table = rate_test_table(cycle_summary(result.steps), test.blocks(), columns)
+    return result, table, recovery_pct(table, f"{capacity_direction(design)}_capacity_mAh_g")
+
+
+def capacity_direction(cell: CellParameters) -> str:
+    """The step whose capacity a cell's rate test reports: the one that empties the working
+    electrode of K (charge of an anode half cell; discharge of a cathode half or full cell)."""
+    from kion_sim.parameters.catalog import load_cell
+
+    first = load_cell(cell.name).protocol.get("first_step", "discharge")
+    return "charge" if first == "discharge" else "discharge"
