@@ -181,14 +181,17 @@ def split_pulses(record: pd.DataFrame, rest_current_mA_g: float | None = None) -
     if not at_rest.any():
         raise InvalidInputError(f"the record holds no rest (|current| <= {threshold:.3g} mA/g):"
                                 f" GITT needs a rest after each pulse to read the OCP from")
-    if "capacity_mAh_g" not in record.columns:
-        t = record["time_s"].to_numpy(float)
-        increments = 0.5 * (current[1:] + current[:-1]) * np.diff(t) / 3600.0
-        record["capacity_mAh_g"] = np.concatenate([[0.0], np.cumsum(increments)])
     record["phase"] = np.where(at_rest, "rest", "pulse")
     # A discharge running straight into a charge is two steps, not one pulse.
     state = np.where(at_rest, 0.0, np.sign(current))
-    record["segment"] = np.concatenate([[0], np.cumsum(state[1:] != state[:-1])])
+    changes = state[1:] != state[:-1]
+    record["segment"] = np.concatenate([[0], np.cumsum(changes)])
+    if "capacity_mAh_g" not in record.columns:
+        # A step's current flows from its first logged point to its last: nothing is counted
+        # between a rest's point and a pulse's.
+        t = record["time_s"].to_numpy(float)
+        increments = np.where(changes, 0.0, 0.5 * (current[1:] + current[:-1]) * np.diff(t))
+        record["capacity_mAh_g"] = np.concatenate([[0.0], np.cumsum(increments / 3600.0)])
     return record
 
 
@@ -278,7 +281,8 @@ def analyse_gitt(record: pd.DataFrame, volume_to_surface_m: float,
     rows = []
     for index in range(1, len(segments) - 1):
         before, pulse, after = segments[index - 1: index + 2]
-        if pulse["phase"].iloc[0] != "pulse":
+        if [part["phase"].iloc[0] for part in (before, pulse, after)] != ["rest", "pulse",
+                                                                          "rest"]:
             continue
         rows.append(_pulse_row(len(rows) + 1, before, pulse, after, volume_to_surface_m,
                                settings))
