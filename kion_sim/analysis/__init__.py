@@ -1,4 +1,4 @@
-"""Pure functions on results: per-cycle capacity, efficiency, energy, retention, dQ/dV."""
+"""Pure functions on results: per-cycle capacity, efficiency, energy, retention, dQ/dV, GITT."""
 
 from kion_sim.analysis.cycles import capacity_retention, cycle_summary, voltage_curves
 from kion_sim.analysis.dqdv import (
@@ -10,7 +10,9 @@ from kion_sim.analysis.dqdv import (
     differential_capacity,
     half_cycle,
 )
+from kion_sim.analysis.gitt import GittAnalysis, GittSettings, analyse_gitt, gitt_record
 
-__all__ = ["DifferentialCapacity", "DqdvComparison", "DqdvSettings", "capacity_retention",
-           "compare_dqdv", "compare_dqdv_sources", "cycle_summary", "differential_capacity",
+__all__ = ["DifferentialCapacity", "DqdvComparison", "DqdvSettings", "GittAnalysis",
+           "GittSettings", "analyse_gitt", "capacity_retention", "compare_dqdv",
+           "compare_dqdv_sources", "cycle_summary", "differential_capacity", "gitt_record",
            "half_cycle", "voltage_curves"]

@@ -8,8 +8,8 @@ True
 """
 
 from kion_sim.io.bpx_io import BPXExport, read_bpx, to_bpx, write_bpx
-from kion_sim.io.cycler import FORMATS, CyclerData, read_cycler
+from kion_sim.io.cycler import FORMATS, CyclerData, read_cycler, read_gitt_record
 from kion_sim.io.xarray_out import fade_dataset, sweep_dataset, write_netcdf
 
 __all__ = ["FORMATS", "BPXExport", "CyclerData", "fade_dataset", "read_bpx", "read_cycler",
-           "sweep_dataset", "to_bpx", "write_bpx", "write_netcdf"]
+           "read_gitt_record", "sweep_dataset", "to_bpx", "write_bpx", "write_netcdf"]

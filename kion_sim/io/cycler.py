@@ -178,3 +178,27 @@ def _check_capacities(steps: pd.DataFrame, mass_g: float, source: str) -> None:
             f"{source}: the largest step holds {largest:.4g} mAh/g for an active mass of "
             f"{mass_g * 1000:g} mg; K-ion electrodes hold {low:g}-{high:g} mAh/g: check the "
             f"mass is the active material's in mg and the current's unit")
+
+
+def read_gitt_record(path: str | Path, mass_mg: float, file_format: str | None = None
+                     ) -> pd.DataFrame:
+    """A cycler file as a GITT record for :func:`kion_sim.analysis.gitt.analyse_gitt`: every
+    point, rests included, as ``time_s``, ``voltage_V`` and ``current_mA_g``, discharge
+    positive (the cycler's discharge is negative, the simulation's positive).
+
+    Raises :class:`DataFileError` as :func:`read_cycler` does.
+    """
+    path = Path(path)
+    mass_g = require_positive("active mass", mass_mg, "mg") / 1000.0
+    if not path.is_file():
+        raise DataFileError(f"no cycler file at {path}")
+    file_format = file_format or SUFFIXES.get(path.suffix.lower())
+    if file_format not in READERS:
+        raise DataFileError(f"cannot tell the format of {path}; give file_format, one of "
+                            f"{', '.join(FORMATS)}")
+    raw = READERS[file_format](path).dropna(subset=["time_s", "voltage_V", "current_mA"])
+    raw = raw.sort_values("time_s", kind="stable").reset_index(drop=True)
+    _check_values(raw, str(path))
+    return pd.DataFrame({"time_s": raw["time_s"].to_numpy(float),
+                         "voltage_V": raw["voltage_V"].to_numpy(float),
+                         "current_mA_g": -raw["current_mA"].to_numpy(float) / mass_g})

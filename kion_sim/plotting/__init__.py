@@ -12,6 +12,7 @@ from kion_sim.plotting.figures import (
     plot_voltage_curves,
     save_figure,
 )
+from kion_sim.plotting.gitt import plot_gitt
 from kion_sim.plotting.impedance import plot_bode, plot_nyquist
 
 __all__ = [
@@ -19,6 +20,7 @@ __all__ = [
     "plot_cycle_performance",
     "plot_dqdv",
     "plot_fade_curves",
+    "plot_gitt",
     "plot_heatmap",
     "plot_labelled_curves",
     "plot_nyquist",
