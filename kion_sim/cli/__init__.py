@@ -21,6 +21,7 @@ from kion_sim.cli import (
     catalogue,
     eis,
     fullcell,
+    gitt,
     simulate,
     sweep,
     uncertainty,
@@ -45,6 +46,7 @@ COMMANDS = {
     "mechanisms": validation.command_mechanisms,
     "discriminate": validation.command_discriminate, "bpx": catalogue.command_bpx,
     "compare": user_data.command_compare, "eis": eis.command_eis,
+    "gitt": gitt.command_gitt,
 }
 
 

@@ -388,6 +388,24 @@ def _add_eis_command(commands) -> None:
     _add_out(eis, "kion_sim_output/eis")
 
 
+def _add_gitt_command(commands) -> None:
+    gitt = commands.add_parser("gitt", help="GITT: rest-end OCP and Weppner-Huggins "
+                                            "D(stoichiometry), simulated or your file")
+    _add_cell(gitt)
+    gitt.add_argument("--data", help="your pulse-and-rest cycler file (rests kept); without "
+                                     "it, a GITT of the cell is simulated")
+    gitt.add_argument("--mass", type=_positive_number, help="active mass [mg] (with --data)")
+    gitt.add_argument("--data-format", help="override the format the suffix implies")
+    gitt.add_argument("--protocol", help="the simulated GITT (default: one full cycle, then "
+                                         "7 x (20 min at 100 mA/g, 40 min rest, 60 s at "
+                                         "50 mA/g, 40 min rest))")
+    gitt.add_argument("--correct-drift", action="store_true",
+                      help="subtract each rest's end drift (a side reaction such as SEI "
+                           "growth draining K) across the next pulse")
+    _add_model(gitt, "SPM")
+    _add_out(gitt, "kion_sim_output/gitt")
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The whole ``kion-sim`` parser; its subcommands are listed in ``--help`` in this order."""
     parser = _Parser(prog="kion-sim", description=DESCRIPTION)
@@ -397,6 +415,6 @@ def build_parser() -> argparse.ArgumentParser:
                         _add_full_cell_command, _add_audit_command, _add_sensitivity_command,
                         _add_sweep_command, _add_calibrate_command, _add_mechanisms_command,
                         _add_discriminate_command, _add_bpx_command, _add_compare_command,
-                        _add_eis_command):
+                        _add_eis_command, _add_gitt_command):
         add_command(commands)
     return parser

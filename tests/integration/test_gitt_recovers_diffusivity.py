@@ -86,3 +86,29 @@ def test_sei_self_discharge_in_rests_biases_d_low_until_drift_is_corrected(
     assert (plain < 1 - TOLERANCE).all()
     np.testing.assert_allclose(corrected["diffusivity_m2_s"] / set_diffusivity, 1.0,
                                rtol=TOLERANCE)
+
+
+def test_the_gitt_command_writes_its_pulses_and_recovers_the_set_s_diffusivity(
+        set_diffusivity, tmp_path, capsys):
+    import pandas as pd
+
+    from kion_sim.cli import main
+
+    assert main(["gitt", "--out", str(tmp_path), "--correct-drift"]) == 0
+    pulses = pd.read_csv(tmp_path / "gitt_pulses.csv")
+    assert (tmp_path / "gitt.png").stat().st_size > 10_000
+    assert len(pd.read_csv(tmp_path / "gitt_ocp.csv")) >= 7
+    short = pulses[pulses["short_time_ok"]]
+    assert len(short) == 7  # the seven 60 s pulses; the 20 min moves are flagged
+    ratio = short["diffusivity_m2_s"] / set_diffusivity
+    assert ratio.between(1 - TOLERANCE, 1 + TOLERANCE).all(), ratio.tolist()
+    assert "drift correction on" in capsys.readouterr().out
+
+
+def test_a_gitt_file_without_its_mass_is_one_line_naming_the_flag(tmp_path, capsys):
+    from kion_sim.cli import main
+
+    record = tmp_path / "gitt.csv"
+    record.write_text("time_s,voltage_V,current_mA\n0,1.0,0\n")
+    assert main(["gitt", "--data", str(record), "--out", str(tmp_path / "out")]) == 2
+    assert "--data needs --mass" in capsys.readouterr().err
