@@ -117,8 +117,8 @@ def command_mechanisms(args) -> int:
         return _mechanisms_combined(args)
     from kion_sim.validation.mechanisms import compare_mechanisms
 
-    table = compare_mechanisms(model=args.model, mechanisms=args.only,
-                               show_progress=not args.json)
+    # progress on stderr even with --json: stdout stays the JSON document
+    table = compare_mechanisms(model=args.model, mechanisms=args.only, show_progress=True)
     if args.json:
         print(json.dumps(table.to_dict(orient="records"), indent=2, default=str))
         return 0

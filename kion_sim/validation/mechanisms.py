@@ -67,6 +67,7 @@ class MechanismRow:
     SEI_volume_over_pores: float
     active_material_left_pct: float
     K_balance_error: float
+    note: str = ""  # why a row holds no numbers (never calibrated, over its time budget)
 
 
 def _withheld_row():
@@ -83,15 +84,52 @@ def _study_row(current_density_mA_g: float, cycles: int):
                 and (r.current_density_mA_g, r.cycles) == (current_density_mA_g, cycles))
 
 
+# Seconds one mechanism's two fast-path runs took here (SPM, 2026-12-01, a loaded 2-core
+# machine: 10-40 s); printed at the start as the expected duration. A mechanism whose runs
+# take longer than ``MECHANISM_BUDGET_S`` (swelling_damage's solve hangs for over 10 minutes)
+# is stopped and listed with its note, so the table always finishes.
+SECONDS_PER_MECHANISM = 30.0
+MECHANISM_BUDGET_S = 180.0
+
+
 def compare_mechanisms(model: str = "SPM", mechanisms: list[str] | None = None,
-                       show_progress: bool = False) -> pd.DataFrame:
+                       show_progress: bool = False,
+                       budget_s: float | None = MECHANISM_BUDGET_S) -> pd.DataFrame:
     """Each mechanism's stored calibration, its state sizes and its prediction of the withheld
-    row (``kion-sim mechanisms``). Uncalibrated mechanisms are listed with NaN."""
+    row (``kion-sim mechanisms``). Uncalibrated mechanisms, and those whose runs exceed
+    ``budget_s`` of wall time (None: no limit), are listed with NaN and a note."""
+    import sys
+    import time
+
+    from kion_sim.validation.discriminate import RunOverBudget, run_within
+
     default = load_cell(STUDY_CELL).degradation.get("mechanism")
+    names = mechanisms or mechanism_names()
+    for name in names:  # an unknown name is an error before anything is printed or run
+        load_mechanism(name)
+    if show_progress:
+        print(f"{len(names)} mechanisms, two fast-path runs each: ~{SECONDS_PER_MECHANISM:.0f} s "
+              f"a mechanism on this machine (at most {budget_s or math.inf:g} s), about "
+              f"{len(names) * SECONDS_PER_MECHANISM / 60:.0f} min", file=sys.stderr)
     rows = []
-    for name in mechanisms or mechanism_names():
-        rows.append(_study(name, name == default, model, show_progress))
+    for index, name in enumerate(names, start=1):
+        started = time.perf_counter()
+        try:
+            row = run_within(budget_s, _study, name, name == default, model, False)
+        except RunOverBudget as over:
+            row = _empty_row(name, name == default, f"not run: {over}")
+        rows.append(row)
+        if show_progress:
+            print(f"mechanism {index}/{len(names)} {name}: {time.perf_counter() - started:.0f} s"
+                  + (f" ({row.note})" if row.note else ""), file=sys.stderr)
     return pd.DataFrame([row.__dict__ for row in rows])
+
+
+def _empty_row(name: str, default: bool, note: str) -> MechanismRow:
+    mechanism, nan = load_mechanism(name), math.nan
+    return MechanismRow(name, mechanism.label, default, mechanism.defined_after_reveal,
+                        bool(load_calibration(STUDY_CELL, name).values), {}, nan, nan, nan,
+                        nan, nan, nan, nan, nan, note)
 
 
 def _study(name: str, default: bool, model: str, show_progress: bool) -> MechanismRow:
@@ -99,9 +137,7 @@ def _study(name: str, default: bool, model: str, show_progress: bool) -> Mechani
     stored = load_calibration(STUDY_CELL, name).values
     fitted = {key: q.value for values in stored.values() for key, q in values.items()}
     if not stored:
-        nan = math.nan
-        return MechanismRow(name, mechanism.label, default, mechanism.defined_after_reveal,
-                            False, {}, nan, nan, nan, nan, nan, nan, nan, nan)
+        return _empty_row(name, default, "never calibrated")
     cell = build_cell_parameters(STUDY_CELL, mechanism=name)
     retention = {}
     for role, row in (("calibration", _calibration_row()), ("prediction", _withheld_row())):

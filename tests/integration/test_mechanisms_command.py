@@ -51,3 +51,16 @@ def test_leave_one_out_of_one_mechanism_fits_four_figures_and_predicts_each(caps
         assert fold["p05"] <= fold["predicted"] <= fold["p95"]
         if fold["left_out"].startswith("retention"):
             assert 50 < fold["predicted"] < 100
+
+
+def test_a_mechanism_over_its_time_budget_is_listed_with_a_note_and_the_table_finishes(capsys):
+    import math
+
+    from kion_sim.validation.mechanisms import compare_mechanisms
+
+    table = compare_mechanisms(mechanisms=["sei_site_blocking", "swelling_damage"],
+                               show_progress=True, budget_s=0.05)
+    assert table["note"].str.startswith("not run: stopped after its 0.05 s budget").all()
+    assert all(math.isnan(v) for v in table["predicted_retention_pct"])
+    progress = capsys.readouterr().err
+    assert "2 mechanisms" in progress and "mechanism 2/2 swelling_damage" in progress
