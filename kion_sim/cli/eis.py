@@ -5,7 +5,8 @@ from __future__ import annotations
 import sys
 
 from kion_sim.errors import InvalidInputError, UnknownNameError
-from kion_sim.parameters import cell_names
+from kion_sim.parameters import cell_names, load_cell
+from kion_sim.parameters.catalog import is_file_reference
 from kion_sim.terminal import format_table
 
 
@@ -21,11 +22,11 @@ def command_eis(args) -> int:
         fit = fit_equivalent_circuit(frequency, z, arcs=args.arcs)
         print(format_table(fit))
         return 0
-    if args.cell not in cell_names():
+    if args.cell not in cell_names() and not is_file_reference(args.cell):
         raise UnknownNameError("cell", args.cell, cell_names())
     state = {"soc": args.soc, "voltage_V": args.voltage}
     if args.after_cycles is None:  # the paper's Fig. S8: fresh vs after 100 cycles
-        args.after_cycles = 0 if args.cell == "full_cell" else 100
+        args.after_cycles = 0 if load_cell(args.cell).kind == "full_cell" else 100
     if args.after_cycles == 1:
         raise InvalidInputError("--after-cycles must be 0 (fresh only) or 2 or more")
     spectra = [("fresh", impedance(args.cell, model=args.model, **state))]

@@ -19,6 +19,7 @@ from kion_sim.parameters.catalog import (
     Quantity,
     bibtex_entries,
     clear_caches,
+    is_file_reference,
     load_cell,
     load_material,
 )
@@ -33,6 +34,7 @@ from kion_sim.parameters.mechanisms import (
     load_mechanism,
     material_fade,
 )
+from kion_sim.parameters.user_files import canonical_cell_name, clear_user_caches
 
 FARADAY_C_MOL = 96485.33212
 _CUT_OFF_MARGIN_V = 0.2
@@ -434,10 +436,22 @@ def _nominal_capacity_Ah(designs: dict[str, ElectrodeDesign]) -> float:
     return min(extractable, anode.capacity_Ah(max(anode_sto) - min(anode_sto)))
 
 
-@functools.cache
 def cell_parameters(name: str, mechanism: str | None = None) -> CellParameters:
-    """Everything needed to simulate the cell called ``name`` (see ``kion-sim list``),
-    degrading by ``mechanism`` (default: the one its file declares)."""
+    """Everything needed to simulate the cell called ``name`` (see ``kion-sim list``) or held
+    in the file ``name`` (``"my_cell.toml"``, see :mod:`kion_sim.parameters.user_files`),
+    degrading by ``mechanism`` (default: the one its file declares).
+
+    Examples
+    --------
+    >>> cell = cell_parameters("soft_carbon_half_cell")
+    >>> round(cell.electrodes["working"].active_mass_g * 1e3, 3)  # mg on the 12 mm disc
+    1.131
+    """
+    return _cached_cell_parameters(canonical_cell_name(name), mechanism)
+
+
+@functools.cache  # keyed on a user file's resolved path, never on what it calls itself
+def _cached_cell_parameters(name: str, mechanism: str | None) -> CellParameters:
     return build_cell_parameters(name, mechanism=mechanism)
 
 
@@ -445,7 +459,8 @@ def forget_cached_parameters() -> None:
     """Forget every parameter file read so far (after a fit is stored, or the folder moves)."""
     clear_caches()
     clear_mechanism_caches()
-    cell_parameters.cache_clear()
+    clear_user_caches()
+    _cached_cell_parameters.cache_clear()
 
 
 def _calibrated(cell: str, mechanism: str) -> dict[str, dict[str, Quantity]]:
@@ -491,10 +506,17 @@ def build_cell_parameters(name: str,
     ``window_guards`` (full cells): current steps also end at each electrode's stated
     potential limits (:func:`electrode_limits_V`); False leaves only the voltage cut-offs.
     """
+    name = canonical_cell_name(name)  # a user's file by its absolute path, whatever the cwd
     cell = _with_electrode_values(load_cell(name), electrode_overrides or {})
     mechanism = load_mechanism(mechanism or cell.degradation.get("mechanism", NO_MECHANISM))
-    # A full cell takes its carbon's fit from the half cell it was calibrated in.
-    overrides = _calibrated(cell.degradation.get("calibrated in", name), mechanism.name)
+    # A full cell takes its carbon's fit from the half cell it was calibrated in; a user's
+    # cell has no stored fit unless it names one, so its own values are what it simulates.
+    calibrated_in = cell.degradation.get("calibrated in",
+                                         None if is_file_reference(name) else name)
+    overrides = _calibrated(calibrated_in, mechanism.name) if calibrated_in else {}
+    for reference in cell.references.values():  # a fit of a built-in never hides a user's file
+        if is_file_reference(reference):
+            overrides.pop(load_material(reference).name, None)
     for component, values in (material_overrides or {}).items():
         overrides.setdefault(component, {}).update(
             {k: Quantity(k, float(v), "fitted", "trial value") for k, v in values.items()})

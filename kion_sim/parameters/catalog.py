@@ -217,11 +217,16 @@ def _read_uncertainty_factor(path: Path, key: str, entry: dict, source: str) -> 
     return float(factor)
 
 
-def _read_table(path: Path, name: str, entry: dict) -> Table:
+def _read_table(path: Path, name: str, entry: dict,
+                data_dirs: tuple[Path, ...] | None = None) -> Table:
     _check_provenance(path, f"table {name}", entry)
     if not isinstance(entry.get("file"), str) or not entry["file"].strip():
         raise ParameterSetError(f"{path}: table {name!r} must name its CSV: file = \"x.csv\"")
-    csv_path = path.parent.parent / "data" / entry["file"]
+    candidates = [folder / entry["file"] for folder in data_dirs or (path.parent.parent / "data",)]
+    csv_path = next((c for c in candidates if c.is_file()), candidates[0])
+    if len(candidates) > 1 and not csv_path.is_file():  # a user's file: say where we looked
+        raise ParameterSetError(f"{path}: table {name!r} file {entry['file']!r} is in none of: "
+                                f"{', '.join(str(c.parent) for c in candidates)}")
     try:
         with open(csv_path) as handle:
             header = handle.readline().strip().split(",")
@@ -258,11 +263,21 @@ def _check_cell_roles(path: Path, kind: str, references: dict, electrodes: dict)
         raise ParameterSetError(f"{path}: a {kind} needs [electrodes.{missing[0]}]")
 
 
-def _read_component(path: Path) -> Component:
+def read_component(path: Path, folder_kind: str | None = None,
+                   data_dirs: tuple[Path, ...] | None = None) -> Component:
+    """The component in the TOML file ``path``.
+
+    ``folder_kind`` ("cells" or "materials") says what the file holds (default: the name of
+    its folder, as in the catalogue); ``data_dirs`` are where its tables' CSVs are looked for
+    in turn (default: the catalogue's ``data/`` beside its folder).
+    """
+    folder_kind = folder_kind or path.parent.name
     try:
         document = tomllib.loads(path.read_text())
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
         raise ParameterSetError(f"{path}: not valid TOML: {error}") from None
+    except OSError as error:
+        raise ParameterSetError(f"cannot read {path}: {error.strerror or error}") from None
     header = _section(path, document, "component")
     missing = {"name", "kind", "label"} - set(header)
     if missing:
@@ -274,21 +289,25 @@ def _read_component(path: Path) -> Component:
         raise ParameterSetError(f"{path}: citations must be a list of BibTeX keys")
     quantities = {k: _read_quantity(path, k, v)
                   for k, v in _section(path, document, "values").items()}
-    tables = {k: _read_table(path, k, v) for k, v in _section(path, document, "tables").items()}
+    tables = {k: _read_table(path, k, v, data_dirs)
+              for k, v in _section(path, document, "tables").items()}
     references = {k: str(v) for k, v in _section(path, document, "uses").items()}
     electrodes = {}
     for role, recipe in _section(path, document, "electrodes").items():
         if not isinstance(recipe, dict):
             raise ParameterSetError(f"{path}: [electrodes.{role}] must be a table of values")
         electrodes[role] = {k: _read_quantity(path, f"{role}: {k}", v) for k, v in recipe.items()}
-    if path.parent.name == "cells":
+    if folder_kind == "cells":
         _check_cell_roles(path, header["kind"], references, electrodes)
     protocol = {k: str(v) for k, v in _section(path, document, "protocol").items()}
     return Component(header["name"], header["kind"], header["label"], quantities, tables,
                      references, electrodes, tuple(citations), protocol, path,
-                     _typed(path, _degradation_settings(path),
+                     _typed(path, _degradation_settings(folder_kind),
                             _section(path, document, "degradation")),
                      _geometry(path, _section(path, document, "geometry")))
+
+
+_read_component = read_component  # the name the tests and older callers know
 
 
 # The settings tables of a file: each key, and the type its value must have.
@@ -301,8 +320,8 @@ _SETTINGS = {
 _TYPE_NAMES = {str: "text", bool: "true or false"}
 
 
-def _degradation_settings(path: Path) -> str:
-    return "material degradation" if path.parent.name == "materials" else "degradation"
+def _degradation_settings(folder_kind: str) -> str:
+    return "material degradation" if folder_kind == "materials" else "degradation"
 
 
 def _typed(path: Path, name: str, section: dict) -> dict:
@@ -327,10 +346,15 @@ def _geometry(path: Path, section: dict) -> dict:
     return section
 
 
+def is_file_reference(name: str) -> bool:
+    """Whether a cell, material or mechanism ``name`` is a path to a user's TOML file."""
+    return name.lower().endswith(".toml")
+
+
 @functools.cache
 def _components(folder: str) -> dict[str, Component]:
     paths = sorted((parameter_sets_dir() / folder).glob("*.toml"))
-    return {component.name: component for component in map(_read_component, paths)}
+    return {component.name: component for component in map(read_component, paths)}
 
 
 def material_names() -> list[str]:
@@ -344,7 +368,12 @@ def cell_names() -> list[str]:
 
 
 def load_material(name: str) -> Component:
-    """The material (or electrolyte, or counter electrode) called ``name``."""
+    """The material (or electrolyte, or counter electrode) called ``name``, or in the file
+    ``name`` if it ends in ``.toml`` (a user's own, see :mod:`kion_sim.parameters.user_files`)."""
+    if is_file_reference(name):
+        from kion_sim.parameters.user_files import load_user_material  # it builds on this module
+
+        return load_user_material(name)
     try:
         return _components("materials")[name]
     except KeyError:
@@ -352,7 +381,12 @@ def load_material(name: str) -> Component:
 
 
 def load_cell(name: str) -> Component:
-    """The cell called ``name``."""
+    """The cell called ``name``, or in the file ``name`` if it ends in ``.toml`` (a user's
+    own, whose materials resolve from its folder first, :mod:`kion_sim.parameters.user_files`)."""
+    if is_file_reference(name):
+        from kion_sim.parameters.user_files import load_user_cell  # it builds on this module
+
+        return load_user_cell(name)
     try:
         return _components("cells")[name]
     except KeyError:

@@ -23,7 +23,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from kion_sim.errors import ParameterSetError, UnknownNameError
-from kion_sim.parameters.catalog import Quantity, _read_quantity, parameter_sets_dir
+from kion_sim.parameters.catalog import (
+    Quantity,
+    _read_quantity,
+    is_file_reference,
+    parameter_sets_dir,
+)
 
 # Electrode roles a mechanism can declare for, and the option words each may use.
 MECHANISM_ROLES = ("carbon", "metal")
@@ -103,8 +108,11 @@ _NONE = Mechanism(NO_MECHANISM, "no degradation", "No mechanism: nothing degrade
 def _read_mechanism(path: Path) -> Mechanism:
     try:
         document = tomllib.loads(path.read_text())
-    except tomllib.TOMLDecodeError as error:
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
         raise ParameterSetError(f"{path}: not valid TOML: {error}") from None
+    except OSError as error:
+        raise ParameterSetError(f"cannot read mechanism file {path}: "
+                                f"{error.strerror or error}") from None
     header = document.get("component", {})
     declares = document.get("declares", {})
     unknown_roles = set(declares) - set(MECHANISM_ROLES)
@@ -154,15 +162,28 @@ def _mechanisms() -> dict[str, Mechanism]:
     return {m.name: m for m in map(_read_mechanism, paths)}
 
 
+@functools.cache
+def _user_mechanism(path: str, _mtime_ns: int) -> Mechanism:
+    """A user's mechanism file, keyed on its resolved path and when it last changed."""
+    return _read_mechanism(Path(path))
+
+
 def mechanism_names() -> list[str]:
     """Every candidate fade mechanism (``kion-sim mechanisms`` compares them)."""
     return sorted(_mechanisms())
 
 
 def load_mechanism(name: str) -> Mechanism:
-    """The mechanism called ``name``; ``"none"`` is the mechanism-free cell."""
+    """The mechanism called ``name``, or in the file ``name`` if it ends in ``.toml`` (a
+    user's own); ``"none"`` is the mechanism-free cell."""
     if name == NO_MECHANISM:
         return _NONE
+    if is_file_reference(name):
+        path = Path(name).expanduser().resolve()
+        if not path.is_file():
+            raise ParameterSetError(f"mechanism file {path} does not exist; built-in "
+                                    f"mechanisms: {', '.join([NO_MECHANISM, *mechanism_names()])}")
+        return _user_mechanism(str(path), path.stat().st_mtime_ns)
     try:
         return _mechanisms()[name]
     except KeyError:
@@ -202,4 +223,5 @@ def load_calibration(cell: str, mechanism: str) -> Calibration:
 def clear_mechanism_caches() -> None:
     """Forget mechanisms and fits read so far (after a fit is written, or the folder moves)."""
     _mechanisms.cache_clear()
+    _user_mechanism.cache_clear()
     load_calibration.cache_clear()
