@@ -9,7 +9,7 @@ one ``kion-sim: error: ...`` line.
 - ``validation``: table-s1, calibrate, mechanisms, discriminate, audit
 - ``user_data``: compare (and calibrate --data)
 - ``uncertainty``: sensitivity (and the --uncertainty intervals)
-- ``fullcell``: full-cell; ``sweep``: sweep; ``eis``: eis
+- ``fullcell``: full-cell; ``sweep``: sweep; ``eis``: eis; ``new``: new material/cell
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ from kion_sim.cli import (
     eis,
     fullcell,
     gitt,
+    new,
     simulate,
     sweep,
     uncertainty,
@@ -46,7 +47,7 @@ COMMANDS = {
     "mechanisms": validation.command_mechanisms,
     "discriminate": validation.command_discriminate, "bpx": catalogue.command_bpx,
     "compare": user_data.command_compare, "eis": eis.command_eis,
-    "gitt": gitt.command_gitt,
+    "gitt": gitt.command_gitt, "new": new.command_new,
 }
 
 

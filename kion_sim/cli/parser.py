@@ -406,6 +406,17 @@ def _add_gitt_command(commands) -> None:
     _add_out(gitt, "kion_sim_output/gitt")
 
 
+def _add_new_command(commands) -> None:
+    new = commands.add_parser("new", help="a template of your own material or cell, from a "
+                                          "built-in one (every value marked to replace)")
+    new.add_argument("what", choices=("material", "cell"), help="what the template is of")
+    new.add_argument("name", help="its name; the file is NAME.toml")
+    new.add_argument("--from", dest="source", required=True,
+                     help="the built-in material or cell to copy (see 'kion-sim list')")
+    new.add_argument("--out", default=".", help="folder to write it in (default: here); an "
+                                                "existing file is never overwritten")
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The whole ``kion-sim`` parser; its subcommands are listed in ``--help`` in this order."""
     parser = _Parser(prog="kion-sim", description=DESCRIPTION)
@@ -415,6 +426,6 @@ def build_parser() -> argparse.ArgumentParser:
                         _add_full_cell_command, _add_audit_command, _add_sensitivity_command,
                         _add_sweep_command, _add_calibrate_command, _add_mechanisms_command,
                         _add_discriminate_command, _add_bpx_command, _add_compare_command,
-                        _add_eis_command, _add_gitt_command):
+                        _add_eis_command, _add_gitt_command, _add_new_command):
         add_command(commands)
     return parser
