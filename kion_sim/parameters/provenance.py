@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import pandas as pd
 
-from kion_sim.errors import UnknownNameError
+from kion_sim.errors import ParameterSetError, UnknownNameError
 from kion_sim.parameters.catalog import (
     Component,
     Quantity,
     cell_names,
+    is_file_reference,
     load_cell,
     load_material,
     material_names,
@@ -44,12 +45,24 @@ def provenance_table(name: str) -> pd.DataFrame:
     >>> set(table["provenance"]) <= {"literature", "reported", "fitted", "estimate"}
     True
     """
-    if name in cell_names():
+    if is_file_reference(name):  # a user's file: a cell if its [uses] says so
+        import tomllib
+
+        from kion_sim.parameters.user_files import resolved_file
+
+        path = resolved_file(name, "cell or material")
+        try:
+            is_cell = "uses" in tomllib.loads(path.read_text())
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
+            raise ParameterSetError(f"{path}: not valid TOML: {error}") from None
+    else:
+        is_cell = name in cell_names()
+    if is_cell:
         cell = load_cell(name)
         rows = _rows(cell, "cell")
         for role, material_name in cell.references.items():
             rows += _rows(load_material(material_name), role)
-    elif name in material_names():
+    elif is_file_reference(name) or name in material_names():
         rows = _rows(load_material(name), "material")
     else:
         raise UnknownNameError("cell or material", name, cell_names() + material_names())

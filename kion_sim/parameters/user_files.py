@@ -44,7 +44,8 @@ def resolved_file(name: str, what: str) -> Path:
     path = Path(name).expanduser().resolve()
     if path.is_file():
         return path
-    valid = cell_names() if what == "cell" else material_names()
+    valid = cell_names() if what == "cell" else material_names() if what == "material" \
+        else cell_names() + material_names()
     raise ParameterSetError(
         f"{what} file {path} does not exist (given as {name!r}); give the path of a .toml "
         f"{what} file, or a built-in {what}: {', '.join(valid)}")

@@ -70,3 +70,10 @@ def test_new_refuses_a_bad_name(tmp_path, name):
     assert main(["new", "material", name, "--from", "soft_carbon_900C",
                  "--out", str(tmp_path)]) == 2
     assert not list(Path(tmp_path).iterdir())
+
+
+def test_params_of_a_user_file(tmp_path, capsys):
+    assert main(["new", "cell", "my_cell", "--from", "soft_carbon_half_cell",
+                 "--out", str(tmp_path)]) == 0
+    assert main(["params", str(tmp_path / "my_cell.toml")]) == 0
+    assert "soft_carbon_900C" in capsys.readouterr().out
