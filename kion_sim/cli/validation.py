@@ -28,11 +28,20 @@ def command_table_s1(args) -> int:
     if args.json:
         print(json.dumps(records, indent=2))
         return 0
-    shown = result.table.drop(columns=["cell", "source"])
     if not args.exact:
         print("(fast path: adaptive inter-cycle extrapolation; --exact simulates every cycle)",
               file=sys.stderr)
-    print(format_table(shown))
+    print(format_table(_readable_table_s1(result.table), text_width=22))
+    table = result.table
+    extrapolated = table[table["method"] == "extrapolated"]["fast_path_error_estimate_pct"]
+    fast = (f"; fast-path error estimates {extrapolated.min():.2f}-{extrapolated.max():.2f} % "
+            f"of the capacity" if len(extrapolated) else "")
+    import textwrap
+
+    print(textwrap.fill(
+        f"reported / simulated (error): capacity of the 2nd cycle's depotassiation [mAh/g] "
+        f"(error in %), retention of it after the cycles [%] (error in points); fade "
+        f"mechanism {', '.join(table['mechanism'].unique())}{fast}", width=100))
     for row in result.table.itertuples():
         if row.role == "prediction":
             print(f"\nBLIND PREDICTION: {row.material}, retention after {row.cycles} cycles at "
@@ -42,6 +51,41 @@ def command_table_s1(args) -> int:
         print_combined_interval(interval)
     print(f"({result.seconds:.0f} s, model {args.model})")
     return 0
+
+
+def _signed(value, decimals: int = 1) -> str:
+    """``+3.2``, ``-2.8``, ``0.0``: never ``-0``."""
+    if value is None or value != value:
+        return "-"
+    rounded = round(float(value), decimals)
+    return f"{0.0:.{decimals}f}" if rounded == 0 else f"{rounded:+.{decimals}f}"
+
+
+def _readable_table_s1(table):
+    """One row per Table S1 row, reported beside simulated, the way a reader compares them."""
+    import pandas as pd
+
+    def pair(reported, simulated, error):
+        if reported is None or reported != reported:
+            return f"- / {simulated:.1f}"
+        return f"{reported:g} / {simulated:.1f} ({_signed(error)})"
+
+    return pd.DataFrame({
+        "material (source)": [f"{m} ({s})" for m, s in zip(table["material"], table["source"],
+                                                           strict=True)],
+        "window": table["window_V"],
+        "mA/g": table["current_density_mA_g"].map("{:g}".format),
+        "cycles": table["cycles"],
+        "capacity": [
+            pair(r, v, e) for r, v, e in zip(table["reported_capacity_mAh_g"],
+                                             table["simulated_capacity_mAh_g"],
+                                             table["capacity_error_pct"], strict=True)],
+        "retention": [
+            pair(r, v, e) for r, v, e in zip(table["reported_retention_pct"],
+                                             table["simulated_retention_pct"],
+                                             table["retention_error_points"], strict=True)],
+        "role": table["role"],
+    })
 
 
 def command_calibrate(args) -> int:

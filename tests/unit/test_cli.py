@@ -62,6 +62,37 @@ def test_table_s1_json_has_the_agreed_keys(monkeypatch, capsys):
     assert records[0]["reported_retention_pct"] is None
 
 
+def test_table_s1_prints_one_table_reported_beside_simulated(monkeypatch, capsys):
+    import pandas as pd
+
+    import kion_sim.validation as validation
+    from kion_sim.validation import table_s1 as module
+
+    rows = [dict(material="carbon A", source="this work", cell="c", window_V="0.01-1.5",
+                 current_density_mA_g=100.0, cycles=100, reported_capacity_mAh_g=312.0,
+                 simulated_capacity_mAh_g=311.3, capacity_error_pct=-0.2,
+                 reported_retention_pct=80.0, simulated_retention_pct=83.2,
+                 retention_error_points=3.2, role="calibration", mechanism="sei_site_blocking",
+                 method="extrapolated", fast_path_error_estimate_pct=0.56, simulated_cycles=13),
+            dict(material="carbon B", source="ref 23", cell="c", window_V="0.01-2",
+                 current_density_mA_g=500.0, cycles=20, reported_capacity_mAh_g=210.0,
+                 simulated_capacity_mAh_g=210.0, capacity_error_pct=-0.0,
+                 reported_retention_pct=None, simulated_retention_pct=74.0,
+                 retention_error_points=None, role="comparison", mechanism="sei_site_blocking",
+                 method="extrapolated", fast_path_error_estimate_pct=1.66, simulated_cycles=9)]
+    fake = module.TableS1Result(pd.DataFrame(rows), {}, 0.0)
+    monkeypatch.setattr(validation, "run_table_s1", lambda **_: fake)
+    assert main(["table-s1"]) == 0
+    out = capsys.readouterr().out
+    header = out.splitlines()[0]
+    assert "capacity" in header and "retention" in header and "role" in header  # one table
+    assert "312 / 311.3 (-0.2)" in out and "80 / 83.2 (+3.2)" in out
+    assert "210 / 210.0 (0.0)" in out and "-0 " not in out and "nan" not in out
+    assert "- / 74.0" in out  # a retention not reported
+    assert "0.56-1.66 %" in out
+    assert max(len(line) for line in out.splitlines()) <= 100
+
+
 # ---- Issue 10: failures as one line, nothing half-written, flags and tables consistent ----
 
 def _files(folder):
