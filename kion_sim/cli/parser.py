@@ -362,6 +362,10 @@ def _add_compare_command(commands) -> None:
                               "(compare_dqdv.csv, compare_dqdv_peaks.csv, compare_dqdv.png)")
     compare.add_argument("--dqdv-cycle", type=_whole_number(1), default=2,
                          help="the cycle whose dQ/dV is compared (default 2)")
+    compare.add_argument("--rate-test", action="store_true",
+                         help="the file is a rate test: its blocks of currents simulated on "
+                              "the cell, one capacity per block and the recovery "
+                              "(compare_rate_test.csv)")
     _add_model(compare, "SPM")
     _add_out(compare, "kion_sim_output/compare")
 

@@ -39,6 +39,8 @@ def command_compare(args) -> int:
     from kion_sim.validation.user_data import compare_to_data
 
     data = _read_data(args)
+    if args.rate_test:
+        return _compare_rate_test(args, data)
     comparison = compare_to_data(args.cell, data, model=args.model)
     print(format_table(comparison.fade.round(2)))
     dqdv = None
@@ -52,4 +54,22 @@ def command_compare(args) -> int:
     paths = write_comparison(comparison, args.out,
                              f"{args.cell} ({args.model}) vs {data.source}", dqdv)
     print(f"wrote {len(paths)} files to {paths[0].parent}")
+    return 0
+
+
+def _compare_rate_test(args, data) -> int:
+    """``compare --rate-test``: the file's blocks of currents simulated on the cell."""
+    from kion_sim.output import staged_files
+    from kion_sim.validation.rate_test_data import compare_rate_test
+
+    table, recovery = compare_rate_test(args.cell, data, model=args.model)
+    print(f"rate test of {data.source}, simulated on {args.cell} ({args.model}); capacity: "
+          f"the mean of each block after its first cycle")
+    print(format_table(table.round(1)))
+    if recovery:
+        print(f"recovered on the return to {table['current_density_mA_g'].iloc[-1]:g} mA/g: "
+              f"measured {recovery['measured']:.1f} %, simulated {recovery['simulated']:.1f} %")
+    with staged_files(args.out) as files:
+        path = files.table(table, "compare_rate_test.csv")
+    print(f"wrote {path}")
     return 0

@@ -64,3 +64,12 @@ def named_protocol(text: str, cell: CellParameters) -> str:
     """``text`` itself, or the protocol a name in :data:`NAMED_PROTOCOLS` stands for."""
     named = NAMED_PROTOCOLS.get(text.strip().lower())
     return named.protocol(cell) if named is not None else text
+
+
+def blocks_protocol(cell: CellParameters, blocks: list[tuple[float, int, int]],
+                    lower_V: float | None = None, upper_V: float | None = None) -> str:
+    """Protocol text of any rate test given as (current [mA/g], first cycle, last cycle)
+    blocks, e.g. those read from a measured file; the cell's standard cycle in its window
+    (or ``lower_V``-``upper_V``)."""
+    return "\n".join(galvanostatic_cycles(cell, current, last - first + 1, lower_V, upper_V)
+                     for current, first, last in blocks)

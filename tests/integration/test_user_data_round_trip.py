@@ -95,3 +95,10 @@ def test_calibrate_and_compare_commands_run_on_the_user_s_file(synthetic, tmp_pa
 def test_calibrate_data_without_a_mass_is_an_error_naming_the_flag(synthetic, capsys):
     assert main(["calibrate", CELL, "--data", str(synthetic["mpr"])]) == 2
     assert "--data needs --mass" in capsys.readouterr().err
+
+
+def test_a_one_current_file_is_no_rate_test_and_says_so(synthetic, capsys):
+    args = ["--data", str(synthetic["mpr"]), "--mass", f"{synthetic['mass_mg']:.6f}"]
+    assert main(["compare", CELL, *args, "--rate-test"]) == 2
+    error = capsys.readouterr().err
+    assert "runs at one current" in error and "not a rate test" in error
