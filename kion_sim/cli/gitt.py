@@ -34,6 +34,8 @@ def command_gitt(args) -> int:
 
     cell = cell_parameters(args.cell)
     check_writable_folder(args.out)
+    if args.write_material:  # refused before the minutes of simulating, not after
+        _fitted_material_path(args)
     settings = GittSettings(correct_drift=args.correct_drift)
     if args.data:
         if args.mass is None:
@@ -67,5 +69,56 @@ def command_gitt(args) -> int:
     print(f"V/S = {1e6 * analysis.volume_to_surface_m:.3g} um; drift correction "
           f"{'on' if args.correct_drift else 'off'}"
           + (f"; the set's D = {reference:.3g} m2/s (dashed)" if reference else ""))
+    if args.write_material:
+        paths.append(_write_fitted_material(args, cell, analysis, source))
     print(f"wrote {len(paths)} files to {paths[0].parent}")
     return 0
+
+
+def _fitted_material_path(args):
+    """``OUT/materials/NAME.toml``, which must not exist yet."""
+    from pathlib import Path
+
+    from kion_sim.errors import OutputError
+
+    path = Path(args.out) / "materials" / f"{args.write_material}.toml"
+    if path.exists():
+        raise OutputError(f"{path} exists; nothing was written (choose another name or --out)")
+    return path
+
+
+def _write_fitted_material(args, cell, analysis, source: str):
+    """The cell's carbon with its diffusivity replaced by the GITT's (median of the short
+    pulses; the 1-sigma factor from their spread), as ``OUT/materials/NAME.toml``."""
+    from pathlib import Path
+
+    import numpy as np
+
+    from kion_sim.errors import InvalidInputError
+    from kion_sim.output import staged_files
+    from kion_sim.parameters.templates import fitted_material
+
+    short = analysis.valid_pulses["diffusivity_m2_s"].dropna()
+    short = short[short > 0]
+    if len(short) < 2:
+        raise InvalidInputError(f"--write-material needs 2 or more short pulses with a "
+                                f"diffusivity; this record has {len(short)}")
+    logs = np.log(short.to_numpy())
+    value, factor = float(np.exp(np.median(logs))), float(np.exp(np.std(logs, ddof=1)))
+    stoichiometry = analysis.valid_pulses["stoichiometry"]
+    how = (f"Weppner-Huggins GITT of {source}: median of {len(short)} short pulses at "
+           f"stoichiometry {stoichiometry.min():.2f}-{stoichiometry.max():.2f}, V/S "
+           f"{1e6 * analysis.volume_to_surface_m:.3g} um, drift correction "
+           f"{'on' if args.correct_drift else 'off'} (kion-sim gitt); 1-sigma factor from "
+           f"the pulses' spread")
+    from kion_sim.parameters.catalog import material_names
+
+    material = cell.carbon.material  # a built-in by name, a user's material by its file
+    origin = material.name if material.name in material_names() else str(material.path)
+    text = fitted_material(args.write_material, origin, "diffusivity [m2.s-1]", value,
+                           factor, how)
+    path = _fitted_material_path(args)
+    with staged_files(path.parent) as files:
+        files.file(path.name, lambda temporary: Path(temporary).write_text(text))
+    print(f"fitted diffusivity {value:.3g} m2/s (x{factor:.2f}) written to {path}")
+    return path

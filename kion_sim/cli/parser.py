@@ -406,6 +406,9 @@ def _add_gitt_command(commands) -> None:
     gitt.add_argument("--correct-drift", action="store_true",
                       help="subtract each rest's end drift (a side reaction such as SEI "
                            "growth draining K) across the next pulse")
+    gitt.add_argument("--write-material", metavar="NAME",
+                      help="also write OUT/materials/NAME.toml: the cell's carbon with the "
+                           "GITT's diffusivity as a fitted value (for --cell files)")
     _add_model(gitt, "SPM")
     _add_out(gitt, "kion_sim_output/gitt")
 

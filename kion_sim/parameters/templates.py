@@ -91,3 +91,33 @@ def _toml(value) -> str:
     if isinstance(value, list):
         return "[" + ", ".join(_toml(v) for v in value) + "]"
     return repr(float(value))
+
+
+def fitted_material(name: str, source: str, key: str, value: float, uncertainty_factor: float,
+                    how: str) -> str:
+    """TOML text of material ``name``: the material ``source`` (a built-in name or a user's
+    file) with its ``key`` replaced by a fitted ``value`` (provenance "fitted", source
+    ``how``, 1-sigma multiplicative ``uncertainty_factor``); every other value as it was."""
+    if not _VALID_NAME.match(name):
+        raise InvalidInputError(f"material name {name!r} must start with a letter and hold only "
+                                f"letters, digits, _ and - (it becomes {name}.toml)")
+    component = load_material(source)
+    if key not in component.quantities:
+        raise InvalidInputError(f"material {component.name!r} has no value {key!r}")
+    fitted = (f"{json.dumps(key)} = {{ value = {_toml(value)}, provenance = \"fitted\", "
+              f"source = {json.dumps(how)}, uncertainty_factor = "
+              f"{_toml(max(float(uncertainty_factor), 1.0))} }}")
+    lines, section, replaced = [f"# {name}: {component.name} with {key} fitted ({how})."], "", 0
+    for line in component.path.read_text().splitlines():
+        header = _SECTION.match(line)
+        if header:
+            section = header.group(1).strip()
+        elif section == "component" and re.match(r"^\s*name\s*=", line):
+            line = f"name = {json.dumps(name)}"
+        elif section == "values" and re.match(rf"^\s*{re.escape(json.dumps(key))}\s*=", line):
+            line, replaced = fitted, replaced + 1
+        lines.append(line)
+    if replaced != 1:  # a value spread over several lines: refuse rather than half-replace
+        raise InvalidInputError(f"{component.path}: {key!r} is not on one line of [values]; "
+                                f"edit it by hand")
+    return "\n".join(lines) + "\n"

@@ -112,3 +112,30 @@ def test_a_gitt_file_without_its_mass_is_one_line_naming_the_flag(tmp_path, caps
     record.write_text("time_s,voltage_V,current_mA\n0,1.0,0\n")
     assert main(["gitt", "--data", str(record), "--out", str(tmp_path / "out")]) == 2
     assert "--data needs --mass" in capsys.readouterr().err
+
+
+def test_a_gitt_writes_its_diffusivity_into_a_material_a_cell_file_can_use(
+        set_diffusivity, tmp_path, sets):
+    import tomllib
+
+    from kion_sim.cli import main
+    from kion_sim.parameters.catalog import load_material
+
+    assert main(["gitt", "--out", str(tmp_path), "--correct-drift",
+                 "--write-material", "my_carbon"]) == 0
+    path = tmp_path / "materials" / "my_carbon.toml"
+    written = tomllib.loads(path.read_text())
+    entry = written["values"]["diffusivity [m2.s-1]"]
+    assert entry["provenance"] == "fitted" and "Weppner-Huggins GITT" in entry["source"]
+    assert entry["value"] == pytest.approx(set_diffusivity, rel=TOLERANCE)
+    assert entry["uncertainty_factor"] >= 1.0
+    # every other value is the built-in material's, as its file states it
+    built_in = sets.material("soft_carbon_900C")["values"]
+    for key, original in built_in.items():
+        if key != "diffusivity [m2.s-1]":
+            assert written["values"][key]["value"] == original["value"], key
+    material = load_material(str(path))  # loads through the catalogue's checks
+    assert material.name == "my_carbon"
+    assert material.value("diffusivity [m2.s-1]") == pytest.approx(entry["value"])
+    # a second write refuses to overwrite
+    assert main(["gitt", "--out", str(tmp_path), "--write-material", "my_carbon"]) == 2
