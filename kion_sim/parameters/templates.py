@@ -36,16 +36,17 @@ def cell_template(name: str, source: str) -> str:
     return _template(name, load_cell(source), "cell")
 
 
-def _template(name: str, component: Component, what: str) -> str:
+def _check_name(name: str, what: str) -> None:
     if not _VALID_NAME.match(name):
         raise InvalidInputError(f"{what} name {name!r} must start with a letter and hold only "
                                 f"letters, digits, _ and - (it becomes {name}.toml)")
-    lines = [f"# Template of {what} {name!r}, copied from the built-in {component.name!r} by "
-             f"kion-sim new {what}.",
-             "# Every value is marked as an estimate: replace it with yours, then say where it "
-             "came from",
-             "# (provenance literature, reported, fitted or estimate, and a source).", ""]
-    section = ""
+
+
+def _renamed_lines(component: Component, name: str, rewrite_value) -> list[str]:
+    """The lines of ``component``'s file with its name set to ``name``; each value line of
+    ``[values]`` or ``[electrodes.*]`` becomes ``rewrite_value(section, line)`` (a list of
+    lines)."""
+    lines, section = [], ""
     for line in component.path.read_text().splitlines():
         header = _SECTION.match(line)
         if header:
@@ -54,9 +55,20 @@ def _template(name: str, component: Component, what: str) -> str:
             line = f"name = {json.dumps(name)}"
         elif _VALUE_LINE.match(line) and (section == "values"
                                           or section.startswith("electrodes.")):
-            lines += _replaceable(line, component.path)
+            lines += rewrite_value(section, line)
             continue
         lines.append(line)
+    return lines
+
+
+def _template(name: str, component: Component, what: str) -> str:
+    _check_name(name, what)
+    lines = [f"# Template of {what} {name!r}, copied from the built-in {component.name!r} by "
+             f"kion-sim new {what}.",
+             "# Every value is marked as an estimate: replace it with yours, then say where it "
+             "came from",
+             "# (provenance literature, reported, fitted or estimate, and a source).", ""]
+    lines += _renamed_lines(component, name, lambda _, line: _replaceable(line, component.path))
     return "\n".join(lines) + "\n"
 
 
@@ -98,26 +110,25 @@ def fitted_material(name: str, source: str, key: str, value: float, uncertainty_
     """TOML text of material ``name``: the material ``source`` (a built-in name or a user's
     file) with its ``key`` replaced by a fitted ``value`` (provenance "fitted", source
     ``how``, 1-sigma multiplicative ``uncertainty_factor``); every other value as it was."""
-    if not _VALID_NAME.match(name):
-        raise InvalidInputError(f"material name {name!r} must start with a letter and hold only "
-                                f"letters, digits, _ and - (it becomes {name}.toml)")
+    _check_name(name, "material")
     component = load_material(source)
     if key not in component.quantities:
         raise InvalidInputError(f"material {component.name!r} has no value {key!r}")
     fitted = (f"{json.dumps(key)} = {{ value = {_toml(value)}, provenance = \"fitted\", "
               f"source = {json.dumps(how)}, uncertainty_factor = "
               f"{_toml(max(float(uncertainty_factor), 1.0))} }}")
-    lines, section, replaced = [f"# {name}: {component.name} with {key} fitted ({how})."], "", 0
-    for line in component.path.read_text().splitlines():
-        header = _SECTION.match(line)
-        if header:
-            section = header.group(1).strip()
-        elif section == "component" and re.match(r"^\s*name\s*=", line):
-            line = f"name = {json.dumps(name)}"
-        elif section == "values" and re.match(rf"^\s*{re.escape(json.dumps(key))}\s*=", line):
-            line, replaced = fitted, replaced + 1
-        lines.append(line)
-    if replaced != 1:  # a value spread over several lines: refuse rather than half-replace
+    this_key = re.compile(rf"^\s*{re.escape(json.dumps(key))}\s*=")
+    replaced = []
+
+    def rewrite(section: str, line: str) -> list[str]:
+        if section == "values" and this_key.match(line):
+            replaced.append(line)
+            return [fitted]
+        return [line]
+
+    lines = [f"# {name}: {component.name} with {key} fitted ({how}).",
+             *_renamed_lines(component, name, rewrite)]
+    if len(replaced) != 1:  # a value spread over several lines: refuse rather than half-replace
         raise InvalidInputError(f"{component.path}: {key!r} is not on one line of [values]; "
                                 f"edit it by hand")
     return "\n".join(lines) + "\n"
