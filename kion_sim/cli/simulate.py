@@ -12,16 +12,13 @@ from kion_sim.terminal import format_table
 
 
 def _print_rate_test(result, cell, test) -> None:
-    from kion_sim.analysis import cycle_summary
-    from kion_sim.analysis.rate_test import rate_test_table, recovery_pct
-    from kion_sim.simulation.rate import capacity_direction
+    from kion_sim.simulation.rate import capacity_direction, rate_test_blocks
 
     column = f"{capacity_direction(cell)}_capacity_mAh_g"
-    table = rate_test_table(cycle_summary(result.steps), test.blocks(), [column])
+    table, recovered = rate_test_blocks(result.steps, cell, test)
     print(f"\nrate test ({column}, mean of each block after its first cycle):")
-    print(format_table(table.round(1)))
-    print(f"recovered on the return to {test.return_mA_g:g} mA/g: "
-          f"{recovery_pct(table, column):.1f} %")
+    print(format_table(table[["block", "current_density_mA_g", "cycles", column]].round(1)))
+    print(f"recovered on the return to {test.return_mA_g:g} mA/g: {recovered:.1f} %")
 
 
 def command_simulate(args) -> int:

@@ -160,14 +160,14 @@ def _rest_concentrations(cell: CellParameters, voltage_V: float) -> dict[str, fl
             x_cathode * cathode.max_concentration_mol_m3}
 
 
-def _slot_potentials_V(cell: CellParameters, voltage_V: float) -> dict[str, float]:
-    """Each slot's electrode potential vs K/K+ at rest at cell voltage ``voltage_V``: in a
-    half cell the working electrode (positive slot) sits at the cell voltage; in a full cell
-    each electrode sits at its OCP on the K balance (the trap sites rest at the anode's
-    potential, not the cell's)."""
+def _slot_potentials_V(cell: CellParameters, voltage_V: float,
+                       concentrations: dict[str, float]) -> dict[str, float]:
+    """Each slot's electrode potential vs K/K+ at rest at cell voltage ``voltage_V`` (with the
+    particles at ``concentrations``, :func:`_rest_concentrations`): in a half cell the working
+    electrode (positive slot) sits at the cell voltage; in a full cell each electrode sits at
+    its OCP on the K balance (the trap sites rest at the anode's potential, not the cell's)."""
     if cell.is_half_cell:
         return {"Positive": voltage_V, "Negative": 0.0}
-    concentrations = _rest_concentrations(cell, voltage_V)
     potentials = {}
     for slot, role in (("Negative", "anode"), ("Positive", "cathode")):
         design = cell.electrodes[role]
@@ -341,7 +341,8 @@ def impedance(cell: str | CellParameters = "soft_carbon_half_cell",
     require_positive("current_density_mA_g", current_density_mA_g, "mA/g")
     voltage = rest_voltage(cell, soc, voltage_V)
     updates = dict(parameter_updates or {})
-    updates.update(_rest_concentrations(cell, voltage))
+    at_rest = _rest_concentrations(cell, voltage)
+    updates.update(at_rest)
     pybamm_model = build_model(model, cell, degradation, {"surface form": "differential"})
     try:
         values = parameter_values(cell, pybamm_model, updates)
@@ -352,7 +353,7 @@ def impedance(cell: str | CellParameters = "soft_carbon_half_cell",
             run = fade_run(cell, current_density_mA_g, int(after_cycles), model=model,
                            parameter_updates=parameter_updates)
             _keep_aged_states(simulation.model, run.end_state)
-        _rest_trap_sites(simulation.model, values, _slot_potentials_V(cell, voltage))
+        _rest_trap_sites(simulation.model, values, _slot_potentials_V(cell, voltage, at_rest))
         cell_z, negative, separator, positive = solve_spectrum(simulation, frequencies)
     except (pybamm.SolverError, pybamm.ModelError, KeyError, ValueError, RuntimeError) as error:
         if isinstance(error, InvalidInputError):

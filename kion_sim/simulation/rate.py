@@ -49,14 +49,21 @@ def rate_test(cell: str | CellParameters, model: str = "SPMe", test: RateTest | 
     (:func:`kion_sim.analysis.rate_test.rate_test_table`, charge and discharge capacity) and
     the capacity recovered on the return block [%], read from the cell's capacity direction
     (the depotassiation of a carbon half cell: its charge)."""
-    from kion_sim.analysis.rate_test import rate_test_table, recovery_pct
-
     design = cell_parameters(cell) if isinstance(cell, str) else cell
     test = test or RateTest()
     result = simulate(design, test.protocol(design), model=model, show_progress=show_progress)
+    return (result, *rate_test_blocks(result.steps, design, test))
+
+
+def rate_test_blocks(steps: pd.DataFrame, cell: CellParameters,
+                     test: RateTest) -> tuple[pd.DataFrame, float]:
+    """The block table of a run of ``test`` (``steps`` of its result: charge and discharge
+    capacity per block) and the recovery [%] in the cell's capacity direction."""
+    from kion_sim.analysis.rate_test import rate_test_table, recovery_pct
+
     columns = ["discharge_capacity_mAh_g", "charge_capacity_mAh_g"]
-    table = rate_test_table(cycle_summary(result.steps), test.blocks(), columns)
-    return result, table, recovery_pct(table, f"{capacity_direction(design)}_capacity_mAh_g")
+    table = rate_test_table(cycle_summary(steps), test.blocks(), columns)
+    return table, recovery_pct(table, f"{capacity_direction(cell)}_capacity_mAh_g")
 
 
 def capacity_direction(cell: CellParameters) -> str:
