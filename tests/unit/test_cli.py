@@ -191,6 +191,7 @@ def _fake_fit(monkeypatch, value=2.5e-16):
     import pandas as pd
 
     import kion_sim.validation as validation
+    from kion_sim.parameters.catalog import load_cell
     from kion_sim.validation import FitParameter, FitResult
 
     key = "diffusivity [m2.s-1]"
@@ -201,7 +202,7 @@ def _fake_fit(monkeypatch, value=2.5e-16):
         residuals=pd.DataFrame({"target": ["capacity at 100 mA/g"], "residual": [0.1]}),
         sensitivity=pd.DataFrame({key: [1.0]}, index=["capacity at 100 mA/g"]),
         uncertainty_factor={key: 1.1}, success=True, evaluations=3, message="ok",
-        mechanism="sei_site_blocking")
+        mechanism=load_cell("soft_carbon_half_cell").degradation["mechanism"])
     monkeypatch.setattr(validation, "calibrate", lambda *a, **k: result)
     return key
 

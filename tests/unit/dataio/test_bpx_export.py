@@ -10,6 +10,7 @@ import pytest
 
 from kion_sim.errors import DataFileError
 from kion_sim.io.bpx_io import read_bpx, to_bpx, write_bpx
+from kion_sim.parameters.catalog import load_cell
 from kion_sim.parameters.registry import ENTRY_POINT_CELLS
 
 
@@ -87,5 +88,6 @@ def test_the_bpx_command_writes_a_valid_file_and_names_what_it_left_out(tmp_path
     from kion_sim.cli import main
 
     assert main(["bpx", "soft_carbon_half_cell", "--out", str(tmp_path / "c.json")]) == 0
-    assert "not carried: the fade mechanism sei_site_blocking" in capsys.readouterr().err
+    declared = load_cell("soft_carbon_half_cell").degradation["mechanism"]
+    assert f"not carried: the fade mechanism {declared}" in capsys.readouterr().err
     assert bpx.parse_bpx_file(str(tmp_path / "c.json")).header.model == "Partial"

@@ -5,6 +5,7 @@ import pytest
 
 from kion_sim.errors import InvalidInputError
 from kion_sim.io.cycler import CyclerData, tabulate
+from kion_sim.parameters.catalog import load_cell
 from kion_sim.validation.fitting import CapacityTarget, RetentionTarget, VoltageCurveTarget
 from kion_sim.validation.user_data import (
     ContinuousCurveTarget,
@@ -58,7 +59,7 @@ def test_the_fade_value_is_fitted_only_for_a_long_file_and_only_on_the_working_m
     long = fit_parameters("soft_carbon_half_cell", fit_fade=True)
     assert [p.key for p in long[len(short):]] == ["reaction-driven LAM factor [m3.mol-1]"]
     assert {p.material for p in short} == {"soft_carbon_900C"}
-    assert long[-1].material == "sei_site_blocking"  # the cell's declared mechanism
+    assert long[-1].material == load_cell("soft_carbon_half_cell").degradation["mechanism"]
     assert len(fit_parameters("k0p6coo2_half_cell", fit_fade=True)) == 2  # declares no fade
 
 
