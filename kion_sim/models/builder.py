@@ -40,6 +40,11 @@ def _normalise(name: str) -> str:
     raise UnknownNameError("model", name, MODEL_NAMES)
 
 
+def normalised_model_name(name: str) -> str:
+    """``name`` as kion_sim spells it (``"spm"`` -> ``"SPM"``); raises for an unknown model."""
+    return _normalise(name)
+
+
 def _slot_roles(cell: CellParameters) -> tuple[str | None, str | None]:
     """Mechanism role held by PyBaMM's (negative, positive) slots."""
     return ("metal", "carbon") if cell.is_half_cell else ("carbon", None)

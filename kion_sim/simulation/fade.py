@@ -14,6 +14,7 @@ shorter. Skipped cycles are interpolated by a parabola through three solved ones
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -22,7 +23,7 @@ import pybamm
 
 from kion_sim.analysis.cycles import cycle_summary
 from kion_sim.errors import InvalidInputError, KionSimError, SimulationError
-from kion_sim.models.builder import build_model, parameter_values
+from kion_sim.models.builder import build_model, parameter_values, with_phase_keys
 from kion_sim.parameters.assemble import CellParameters
 from kion_sim.protocols.experiment import (
     active_mass_g,
@@ -31,10 +32,13 @@ from kion_sim.protocols.experiment import (
     to_experiment,
 )
 from kion_sim.protocols.language import parse_protocol
+from kion_sim.simulation.built_models import ModelCache
 from kion_sim.simulation.runner import (
     PYBAMM_FAILURES,
+    _checked_updates,
     _RunWatcher,
     cumulative_integral,
+    run_structure,
     step_problem,
 )
 
@@ -75,13 +79,12 @@ class _CycleStepper:
     """Solves one cycle at a time from a given end-of-cycle state, reusing the built model."""
 
     def __init__(self, cell: CellParameters, protocol_text: str, model: str,
-                 parameter_updates: dict | None):
+                 parameter_updates: dict | None, model_cache: ModelCache | None = None,
+                 moving: dict | Callable[[], dict] | None = None):
         self.protocol = parse_protocol(protocol_text)
-        pybamm_model = build_model(model, cell)
-        self.simulation = pybamm.Simulation(
-            pybamm_model, parameter_values=parameter_values(cell, pybamm_model,
-                                                            parameter_updates),
-            experiment=to_experiment(self.protocol, cell), solver=pybamm.IDAKLUSolver())
+        self._build = (cell, to_experiment(self.protocol, cell), model, parameter_updates)
+        self._cache, self._fresh = model_cache, False
+        self.simulation, self.inputs = self._simulation(moving)
         self.mass_g = active_mass_g(cell, default_mass_basis(cell))
         self.kinds = [step.kind for step in self.protocol.steps]
         self.initial_K_mol: float | None = None
@@ -89,6 +92,26 @@ class _CycleStepper:
         self._trap: tuple | None = None
         self._trap_max_mol_m3 = next((v for k, v in cell.values.items() if k.startswith(
             "Secondary: Maximum concentration")), None)
+
+    def _simulation(self, moving) -> tuple[pybamm.Simulation, dict[str, float] | None]:
+        """(simulation, inputs): the cache's (if any) or one built for this run alone."""
+        cell, experiment, model, updates = self._build
+
+        if self._cache is not None:
+            def values_for(pybamm_model) -> dict:
+                values = dict(cell.values)
+                values.update(_checked_updates(values, updates or {}))
+                return with_phase_keys(values, pybamm_model)
+
+            built = self._cache.simulation(
+                run_structure("fade", cell, model), experiment, lambda: build_model(model, cell),
+                values_for, lambda pybamm_model: pybamm_model.default_var_pts, moving or {})
+            self._fresh = built.fresh
+            return built.simulation, built.inputs
+        pybamm_model = build_model(model, cell)
+        return pybamm.Simulation(
+            pybamm_model, parameter_values=parameter_values(cell, pybamm_model, updates),
+            experiment=experiment, solver=pybamm.IDAKLUSolver()), None
 
     def _states(self, word: str) -> list[tuple[object, np.ndarray]]:
         """(PyBaMM variable, its indices in the state vector) of each state named ``word``."""
@@ -108,7 +131,7 @@ class _CycleStepper:
         """Indices of the trap sites' filling, and full in the scaled units PyBaMM solves it in."""
         for variable, index in self._states("secondary particle concentration"):
             if self._trap_max_mol_m3 is not None:
-                scale, reference = (float(getattr(variable, key).evaluate())
+                scale, reference = (float(getattr(variable, key).evaluate(inputs=self.inputs))
                                     for key in ("scale", "reference"))
                 return index, (self._trap_max_mol_m3 - reference) / scale
         return np.array([], dtype=int), None
@@ -133,10 +156,16 @@ class _CycleStepper:
         watcher = _RunWatcher(show_progress=False)
         try:
             solution = self.simulation.solve(starting_solution=state, calc_esoh=False,
-                                             callbacks=[watcher])
+                                             callbacks=[watcher], inputs=self.inputs)
         except PYBAMM_FAILURES as error:
             if isinstance(error, KionSimError):
                 raise
+            if state is None and self._cache is not None:
+                self._cache.forget(self.simulation)
+                if self._fresh:  # a new simulation may have refused an input: the plain
+                    self._cache = None  # build decides
+                    self.simulation, self.inputs = self._simulation(None)
+                    return self(state)
             raise SimulationError(f"fade run failed: {str(error).splitlines()[0]}") from error
         # A cycle PyBaMM stopped early, or a step that ran out of time, is no cycle to count.
         last_cycle = solution.cycles[-1]
@@ -178,7 +207,8 @@ def _with_state(state, y: np.ndarray):
 def fade_run(cell: CellParameters, current_density_mA_g: float, cycles: int, model: str = "SPM",
              lower_V: float | None = None, upper_V: float | None = None, exact: bool = False,
              tolerance_pct: float | None = None, parameter_updates: dict | None = None,
-             cycle_protocol: str | None = None) -> FadeRun:
+             cycle_protocol: str | None = None, model_cache: ModelCache | None = None,
+             moving: dict | Callable[[], dict] | None = None) -> FadeRun:
     """``cycles`` cycles of the cell's standard cycle; fast by default, ``exact`` for brute force.
 
     ``tolerance_pct`` is the largest capacity error (% of the 2nd cycle's) a jump may make
@@ -186,6 +216,8 @@ def fade_run(cell: CellParameters, current_density_mA_g: float, cycles: int, mod
     ``cycle_protocol``: one cycle's steps in the protocol language, repeated ``cycles`` times
     instead of the standard cycle (e.g. with a ``Rest for 10 h`` step); then
     ``current_density_mA_g`` and the cut-offs are not used.
+    ``model_cache`` and ``moving``: solve on a cached simulation, the values ``moving`` names as
+    PyBaMM inputs (as :func:`kion_sim.simulation.runner.simulate` does).
     """
     if int(cycles) != cycles or cycles < 2:
         raise InvalidInputError(f"a fade run needs 2 or more whole cycles, got {cycles!r}")
@@ -194,7 +226,7 @@ def fade_run(cell: CellParameters, current_density_mA_g: float, cycles: int, mod
     elif len(parse_protocol(cycle_protocol).cycles) != 1:
         raise InvalidInputError(f"cycle_protocol must be one cycle (one line, no repeat), got "
                                 f"{cycle_protocol!r}")
-    stepper = _CycleStepper(cell, cycle_protocol, model, parameter_updates)
+    stepper = _CycleStepper(cell, cycle_protocol, model, parameter_updates, model_cache, moving)
     rows, state, ends = [], None, {}
     first_solved = HALF_CELL_FIRST_SOLVED if cell.is_half_cell else FULL_CELL_FIRST_SOLVED
     first_exact = cycles if exact else min(cycles, first_solved)  # they change fastest

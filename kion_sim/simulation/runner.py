@@ -5,13 +5,20 @@ from __future__ import annotations
 import math
 import sys
 import time
+from collections.abc import Callable
 
 import numpy as np
 import pandas as pd
 import pybamm
 
 from kion_sim.errors import InvalidInputError, KionSimError, SimulationError
-from kion_sim.models.builder import build_model, with_phase_keys
+from kion_sim.models.builder import (
+    build_model,
+    model_options,
+    normalised_model_name,
+    particle_geometries,
+    with_phase_keys,
+)
 from kion_sim.parameters.assemble import CellParameters, cell_parameters
 from kion_sim.protocols.experiment import (
     ELECTRODE_POTENTIAL,
@@ -20,6 +27,7 @@ from kion_sim.protocols.experiment import (
     to_experiment,
 )
 from kion_sim.protocols.language import Protocol, Step, parse_protocol
+from kion_sim.simulation.built_models import ModelCache
 from kion_sim.simulation.result import SimulationResult
 
 _MAH_PER_AH = 1000.0
@@ -188,10 +196,65 @@ def cumulative_integral(values: np.ndarray, t: np.ndarray) -> np.ndarray:
     return np.concatenate([[0.0], np.cumsum(increments)])
 
 
+def mesh_sizes(pybamm_model: pybamm.BaseModel, mesh_points: dict[str, int] | None) -> dict:
+    """The model's var_pts with ``mesh_points`` over them; ``"r_p"`` names every phase of the
+    particle (``r_p_prim``, ``r_p_sec``) unless those are named too."""
+    mesh = {**pybamm_model.default_var_pts, **(mesh_points or {})}  # refine only what is named
+    for key, points in (mesh_points or {}).items():
+        for phase_key in (f"{key}_prim", f"{key}_sec"):
+            if phase_key in mesh and phase_key not in (mesh_points or {}):
+                mesh[phase_key] = points
+    return mesh
+
+
+def run_structure(kind: str, cell: CellParameters, model: str, degradation: bool = True,
+                  mesh_points: dict[str, int] | None = None) -> tuple:
+    """What fixes a run's equations and mesh besides its values and experiment steps (the key
+    of :class:`~kion_sim.simulation.built_models.ModelCache`)."""
+    return (kind, cell.name, cell.kind, normalised_model_name(model), degradation,
+            repr(model_options(cell, degradation)), repr(particle_geometries(cell)),
+            repr(sorted((mesh_points or {}).items())))
+
+
+def _solve_experiment(cell, experiment, model, degradation, parameter_updates, mesh_points,
+                      model_cache, moving, watcher, pybamm_model=None):
+    """The PyBaMM solution of ``experiment``: on a simulation built for it, or on one from
+    ``model_cache`` solved with inputs (rebuilt without the cache if a new one cannot run)."""
+
+    def values_for(pybamm_model) -> dict:
+        values = dict(cell.values)
+        if parameter_updates:
+            values.update(_checked_updates(values, parameter_updates))
+        return with_phase_keys(values, pybamm_model)  # after the updates, so phases see them
+
+    if model_cache is not None:
+        built = model_cache.simulation(
+            run_structure("simulate", cell, model, degradation, mesh_points), experiment,
+            lambda: build_model(model, cell, degradation), values_for,
+            lambda pybamm_model: mesh_sizes(pybamm_model, mesh_points), moving or {})
+        try:
+            return built.simulation.solve(callbacks=[watcher], calc_esoh=False,
+                                          inputs=built.inputs)
+        except PYBAMM_FAILURES:
+            model_cache.forget(built.simulation)
+            if not built.fresh:
+                raise
+            # A new simulation that fails may have refused an input: the plain build decides.
+            watcher.problem = None
+    pybamm_model = pybamm_model or build_model(model, cell, degradation)
+    simulation = pybamm.Simulation(pybamm_model,
+                                   parameter_values=pybamm.ParameterValues(values_for(
+                                       pybamm_model)),
+                                   experiment=experiment, solver=pybamm.IDAKLUSolver(),
+                                   var_pts=mesh_sizes(pybamm_model, mesh_points))
+    return simulation.solve(callbacks=[watcher], calc_esoh=False)
+
+
 def simulate(cell: str | CellParameters, protocol: str | list[str] | Protocol,
              model: str = "SPMe", mass_basis: str | None = None, degradation: bool = True,
              show_progress: bool | None = None, parameter_updates: dict | None = None,
-             mesh_points: dict[str, int] | None = None) -> SimulationResult:
+             mesh_points: dict[str, int] | None = None, model_cache: ModelCache | None = None,
+             moving: dict | Callable[[], dict] | None = None) -> SimulationResult:
     """Simulate ``cell`` under ``protocol`` and return capacities in mAh/g.
 
     Parameters
@@ -207,6 +270,10 @@ def simulate(cell: str | CellParameters, protocol: str | list[str] | Protocol,
     parameter_updates : PyBaMM parameter values to override (for sweeps and fits).
     mesh_points : PyBaMM ``var_pts`` overrides, e.g. ``{"r_p": 40}`` (the half cell's carbon
         particle is ``r_p``: PyBaMM's positive slot).
+    model_cache : reuse a simulation built for the same structure
+        (:class:`~kion_sim.simulation.built_models.ModelCache`), solved with the values that
+        ``moving`` names (see :func:`~kion_sim.simulation.built_models.moving_values`; a
+        function giving them is called only when a simulation is built) as PyBaMM inputs.
 
     Raises
     ------
@@ -226,22 +293,12 @@ def simulate(cell: str | CellParameters, protocol: str | list[str] | Protocol,
     experiment = to_experiment(protocol, cell, mass_basis)
     basis = mass_basis or default_mass_basis(cell)
     mass_g = active_mass_g(cell, basis)
-    pybamm_model = build_model(model, cell, degradation)
-    values = cell.parameter_values()
-    if parameter_updates:
-        values.update(_checked_updates(values, parameter_updates))
-    values = with_phase_keys(values, pybamm_model)  # after the updates, so phases see them
     watcher = _RunWatcher(len(protocol.cycles) >= 10 if show_progress is None else show_progress)
-    mesh = {**pybamm_model.default_var_pts, **(mesh_points or {})}  # refine only what is named
-    for key, points in (mesh_points or {}).items():  # "r_p" names every phase of a particle
-        for phase_key in (f"{key}_prim", f"{key}_sec"):
-            if phase_key in mesh and phase_key not in (mesh_points or {}):
-                mesh[phase_key] = points
+    # Built here, outside the solve's error handling: a bad option is no failed step.
+    pybamm_model = None if model_cache is not None else build_model(model, cell, degradation)
     try:
-        simulation = pybamm.Simulation(pybamm_model, parameter_values=values,
-                                       experiment=experiment, solver=pybamm.IDAKLUSolver(),
-                                       var_pts=mesh)
-        solution = simulation.solve(callbacks=[watcher], calc_esoh=False)
+        solution = _solve_experiment(cell, experiment, model, degradation, parameter_updates,
+                                     mesh_points, model_cache, moving, watcher, pybamm_model)
     except PYBAMM_FAILURES as error:
         if isinstance(error, KionSimError):
             raise

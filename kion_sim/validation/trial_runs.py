@@ -2,8 +2,9 @@
 at once, on local processes when the machine has cores to spare.
 
 A trial is rebuilt in the worker from its names and overrides (picklable), never sent as a built
-PyBaMM model. Rebuilding costs about a tenth of a 100-cycle fade run (measured on the SPM; see
-benchmarks/calibration_speed.py), which is why models are not passed between processes.
+PyBaMM model. Each worker keeps the models it built (:mod:`kion_sim.simulation.built_models`)
+and solves the next trial of the same structure on them, the values the overrides move passed
+as PyBaMM inputs.
 """
 
 from __future__ import annotations
@@ -17,9 +18,10 @@ import numpy as np
 import pandas as pd
 
 from kion_sim.analysis.cycles import cycle_summary
-from kion_sim.errors import InvalidInputError, SimulationError
+from kion_sim.errors import InvalidInputError, KionSimError, SimulationError
 from kion_sim.parameters.assemble import CellParameters, build_cell_parameters
 from kion_sim.protocols.experiment import galvanostatic_cycles
+from kion_sim.simulation.built_models import ModelCache, enabled, moving_values, process_cache
 from kion_sim.simulation.fade import FAST_FADE_FROM_CYCLES, fade_run
 from kion_sim.simulation.runner import simulate
 
@@ -50,15 +52,19 @@ def runs_needed(targets) -> dict[int, RunKey]:
 
 
 def solve_run(cell: CellParameters, run: RunKey, model: str, exact: bool,
-              keep_timeseries: bool) -> tuple[pd.DataFrame, pd.DataFrame | None]:
-    """(per-cycle summary, time series or None) of one run of ``cell``."""
+              keep_timeseries: bool, model_cache: ModelCache | None = None,
+              moving=None) -> tuple[pd.DataFrame, pd.DataFrame | None]:
+    """(per-cycle summary, time series or None) of one run of ``cell``; with ``model_cache``,
+    on a cached simulation with the values ``moving`` names as inputs (see
+    :class:`~kion_sim.simulation.built_models.ModelCache`)."""
     if run.is_long and not exact:
         result = fade_run(cell, run.current_density_mA_g, run.cycles, model, run.lower_V,
-                          run.upper_V)
+                          run.upper_V, model_cache=model_cache, moving=moving)
         return result.summary, None
     protocol = galvanostatic_cycles(cell, run.current_density_mA_g, run.cycles, run.lower_V,
                                     run.upper_V)
-    result = simulate(cell, protocol, model=model, show_progress=False)
+    result = simulate(cell, protocol, model=model, show_progress=False,
+                      model_cache=model_cache, moving=moving)
     return cycle_summary(result.steps), result.timeseries if keep_timeseries else None
 
 
@@ -71,17 +77,39 @@ class TrialCell:
     electrode_overrides: dict | None
     mechanism: str | None
 
-    def build(self) -> CellParameters:
-        return build_cell_parameters(self.cell, self.material_overrides,
+    def build(self, material_overrides: dict | None = None) -> CellParameters:
+        return build_cell_parameters(self.cell, material_overrides or self.material_overrides,
                                      self.electrode_overrides, mechanism=self.mechanism)
 
+    def moving(self) -> dict:
+        """The PyBaMM values that move with this trial's material overrides (the fitted and
+        the held ones: an uncertainty sample moves the held ones), from the cell built at the
+        trial and with every override 1 % larger (or smaller, if larger cannot be built)."""
+        base = self.build().values
+        for factor in (1.01, 0.99):
+            shifted = {material: {key: value * factor for key, value in values.items()}
+                       for material, values in self.material_overrides.items()}
+            try:
+                return moving_values(base, self.build(shifted).values)
+            except KionSimError:
+                continue
+        return {}
 
-def _solve_trial(trial: TrialCell, run: RunKey, model: str, exact: bool, keep_timeseries: bool):
-    """Worker entry: the run's outputs, or the failure's message (a failed solve is a result)."""
+
+def _solve_trial(trial: TrialCell, run: RunKey, model: str, exact: bool, keep_timeseries: bool,
+                 reuse_models: bool):
+    """Worker entry: (the run's outputs or the failure's message (a failed solve is a result),
+    how many built models the run reused and built: (hits, misses))."""
+    # Without reuse, every run is built afresh the same way (inputs and all), so the results
+    # are the same either way: PyBaMM's constants and inputs take paths apart by its tolerance.
+    cache = process_cache() if reuse_models else ModelCache(max_entries=0)
+    before = (cache.hits, cache.misses)
     try:
-        return solve_run(trial.build(), run, model, exact, keep_timeseries)
+        output = solve_run(trial.build(), run, model, exact, keep_timeseries, cache,
+                           trial.moving)
     except SimulationError as error:
-        return str(error)
+        output = str(error)
+    return output, (cache.hits - before[0], cache.misses - before[1])
 
 
 def fit_workers(workers: int | None) -> int:
@@ -97,15 +125,21 @@ def fit_workers(workers: int | None) -> int:
 class TrialRunner:
     """Solves (trial, run) pairs, many at once across ``workers`` processes, remembering each.
 
-    Use as a context manager so the worker processes end with the fit.
+    Use as a context manager so the worker processes end with the fit. ``reuse_models``
+    (default: :func:`kion_sim.simulation.built_models.enabled`) solves each run on a model
+    its worker built before for the same structure; ``models`` counts them ("reused") and
+    the models built ("built").
     """
 
-    def __init__(self, model: str, exact: bool, workers: int, keep_timeseries: bool):
+    def __init__(self, model: str, exact: bool, workers: int, keep_timeseries: bool,
+                 reuse_models: bool | None = None):
         self.model, self.exact, self.keep_timeseries = model, exact, keep_timeseries
         self.workers = workers
+        self.reuse_models = enabled() if reuse_models is None else reuse_models
         self._pool: ProcessPoolExecutor | None = None
         self._done: dict[tuple, object] = {}
         self.solved = {"short": 0, "long": 0}
+        self.models = {"reused": 0, "built": 0}
 
     def __enter__(self) -> TrialRunner:
         if self.workers > 1:  # forked workers inherit the loaded parameter files
@@ -123,15 +157,17 @@ class TrialRunner:
         # Longest first, so the pool is not left waiting on one long run at the end.
         missing = sorted((pair for key, pair in unique.items() if key not in self._done),
                          key=lambda pair: -pair[1].cycles)
-        arguments = [(trial, run, self.model, self.exact, self.keep_timeseries)
-                     for trial, run in missing]
+        arguments = [(trial, run, self.model, self.exact, self.keep_timeseries,
+                      self.reuse_models) for trial, run in missing]
         if self._pool is None:
             outputs = [_solve_trial(*a) for a in arguments]
         else:
             outputs = [f.result() for f in [self._pool.submit(_solve_trial, *a)
                                             for a in arguments]]
-        for (trial, run), output in zip(missing, outputs, strict=True):
+        for (trial, run), (output, (reused, built)) in zip(missing, outputs, strict=True):
             self._done[_key(trial, run)] = output
+            self.models["reused"] += reused
+            self.models["built"] += built
             self.solved["long" if run.is_long and not self.exact else "short"] += 1
         return [self._done[_key(*pair)] for pair in pairs]
 

@@ -1,0 +1,236 @@
+"""Built, solver-ready PyBaMM simulations kept per process and solved again at other values.
+
+Building and setting up a model (parameter processing, mesh, discretisation, IDAKLU's set-up)
+is about 60 % of a two-cycle run and ~2 s of every fade run. A fit solves the same equations
+at many trial values, so each process keeps the simulations it built, keyed on what fixes the
+equations' structure and mesh (model, options, particle geometry, mesh sizes, the experiment's
+steps), and passes the values that move between trials as PyBaMM inputs.
+
+Which values move is said by the caller (:func:`moving_values`: the cell built at two trial
+points, diffed). Those become :class:`pybamm.InputParameter` (a material function such as
+:class:`~kion_sim.parameters.functions.ArrheniusDiffusivity` takes one in the field that
+moved); every other value must equal the cached one exactly, or the lookup misses and a fresh
+simulation is built: a hit never answers for other values than it was asked.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import numbers
+import os
+from collections import OrderedDict
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+import pybamm
+
+# Set by the experiment on every current-controlled step: not a value of the model then.
+_EXPERIMENT_CONTROLLED = "Current function [A]"
+# PyBaMM names a phase's copy of a value "Primary: <bare key>" (models.builder.with_phase_keys)
+_PHASE_PREFIX = "Primary: "
+CACHE_SWITCH = "KION_SIM_MODEL_CACHE"  # "off" turns the cache off (e.g. to measure without)
+
+
+def enabled() -> bool:
+    """Whether fits reuse built models (default); ``KION_SIM_MODEL_CACHE=off`` turns it off."""
+    return os.environ.get(CACHE_SWITCH, "on").strip().lower() not in ("off", "0", "false", "no")
+
+
+def moving_values(values: dict, other: dict) -> dict[str, tuple[str, ...] | None]:
+    """PyBaMM key -> how its value can move between ``values`` and ``other`` (a cell's values at
+    two trial points): ``None`` for a number, the names of the fields that differ for a material
+    function (a frozen dataclass whose differing fields are numbers). Values that differ in any
+    other way (a table, a type) are left out: a change in them is a miss, never an input."""
+    moving: dict[str, tuple[str, ...] | None] = {}
+    for key, value in values.items():
+        if key == _EXPERIMENT_CONTROLLED or key not in other or same_value(value, other[key]):
+            continue
+        changed = other[key]
+        if _is_number(value) and _is_number(changed):
+            moving[key] = None
+        elif dataclasses.is_dataclass(value) and type(value) is type(changed):
+            fields = [f.name for f in dataclasses.fields(value)
+                      if not same_value(getattr(value, f.name), getattr(changed, f.name))]
+            if all(_is_number(getattr(value, f)) and _is_number(getattr(changed, f))
+                   for f in fields):
+                moving[key] = tuple(fields)
+    return moving
+
+
+def same_value(a, b) -> bool:
+    """Exact equality of two parameter values (numbers, arrays, functions, tables, text)."""
+    if a is b:
+        return True
+    if _is_number(a) and _is_number(b):
+        return float(a) == float(b)
+    if type(a) is not type(b):
+        return False
+    if isinstance(a, np.ndarray):
+        return a.shape == b.shape and bool(np.all(a == b))
+    try:
+        equal = a == b
+    except Exception:  # noqa: BLE001 (a value whose == raises is not known to be equal)
+        return False
+    return equal if isinstance(equal, bool | np.bool_) else repr(a) == repr(b)
+
+
+def _is_number(value) -> bool:
+    return isinstance(value, numbers.Real) and not isinstance(value, bool)
+
+
+def _input_name(key: str, field: str | None) -> str:
+    return key if field is None else f"{key} | {field}"
+
+
+@dataclass
+class BuiltRun:
+    """A simulation to solve with ``inputs``; ``fresh`` if it was built for this run."""
+
+    simulation: pybamm.Simulation
+    inputs: dict[str, float]
+    fresh: bool
+
+
+@dataclass
+class _Entry:
+    simulation: pybamm.Simulation
+    model: pybamm.BaseModel  # the unbuilt model, to complete the next trial's values
+    values: dict  # the values it was built for (inputs at the first trial's numbers)
+    inputs: dict[str, tuple[str, ...] | None]  # which values are inputs (moving_values)
+
+
+class ModelCache:
+    """Built simulations of one process, at most ``max_entries`` (the least recently used one
+    goes first; 0 builds every run afresh, as the cache would, and keeps none); ``hits`` and
+    ``misses`` count lookups.
+
+    Examples
+    --------
+    >>> cache = ModelCache()
+    >>> cache.stats()
+    {'hits': 0, 'misses': 0, 'entries': 0}
+    """
+
+    def __init__(self, max_entries: int = 6):
+        self.max_entries = max_entries
+        self.hits = self.misses = 0
+        self._entries: OrderedDict[tuple, _Entry] = OrderedDict()
+
+    def stats(self) -> dict[str, int]:
+        return {"hits": self.hits, "misses": self.misses, "entries": len(self._entries)}
+
+    def clear(self) -> None:
+        self._entries.clear()
+
+    def simulation(self, structure: tuple, experiment: pybamm.Experiment,
+                   make_model: Callable[[], pybamm.BaseModel],
+                   values_for: Callable[[pybamm.BaseModel], dict],
+                   mesh_for: Callable[[pybamm.BaseModel], dict],
+                   moving: dict[str, tuple[str, ...] | None] | Callable[[], dict]) -> BuiltRun:
+        """The simulation for one run and its inputs: the cached one if ``structure`` and every
+        value that is not an input match, else a new one (cached in place of any before it).
+
+        ``values_for(model)`` gives the run's PyBaMM values, ``mesh_for(model)`` its var_pts;
+        ``moving`` (or a function giving it, called only on a miss) says which values may move
+        (:func:`moving_values`). The simulation runs ``experiment``: its steps are part of the
+        key (what a step does is built into its model), their durations and output periods not.
+        """
+        key = (structure, tuple(step.basic_repr() for step in experiment.steps))
+        # The current is the experiment's on current steps (and rests); other steps may read it.
+        ignored = {_EXPERIMENT_CONTROLLED} if all(
+            isinstance(step, pybamm.step.Current) for step in experiment.steps) else set()
+        entry = self._entries.get(key)
+        if entry is not None:
+            values = values_for(entry.model)
+            inputs = _inputs_if_same(entry, values, ignored)
+            if inputs is not None:
+                self.hits += 1
+                self._entries.move_to_end(key)
+                entry.simulation.experiment = experiment.copy()  # this run's durations, periods
+                return BuiltRun(entry.simulation, inputs, fresh=False)
+        self.misses += 1
+        model = make_model()
+        values = values_for(model)
+        chosen = _usable(moving() if callable(moving) else moving, values)
+        parameters, inputs = _with_inputs(values, chosen)
+        simulation = pybamm.Simulation(model, parameter_values=pybamm.ParameterValues(parameters),
+                                       experiment=experiment, solver=pybamm.IDAKLUSolver(),
+                                       var_pts=mesh_for(model))
+        self._entries[key] = _Entry(simulation, model, dict(values), chosen)
+        self._entries.move_to_end(key)
+        while len(self._entries) > self.max_entries:
+            self._entries.popitem(last=False)
+        return BuiltRun(simulation, inputs, fresh=True)
+
+    def forget(self, simulation: pybamm.Simulation) -> None:
+        """Drop ``simulation`` (a run on it failed in a way that may have left it half built)."""
+        for key, entry in list(self._entries.items()):
+            if entry.simulation is simulation:
+                del self._entries[key]
+
+
+def _usable(moving: dict, values: dict) -> dict[str, tuple[str, ...] | None]:
+    """``moving`` restricted to keys of ``values`` whose value has that form, with the phase
+    copies (``"Primary: ..."``) of moving values moving too."""
+    chosen = {}
+    for key, value in values.items():
+        bare = key[len(_PHASE_PREFIX):] if key.startswith(_PHASE_PREFIX) else key
+        spec = moving.get(key, moving.get(bare, "fixed"))
+        if spec == "fixed" or key == _EXPERIMENT_CONTROLLED:
+            continue
+        if spec is None and _is_number(value):
+            chosen[key] = None
+        elif spec is not None and dataclasses.is_dataclass(value) and all(
+                _is_number(getattr(value, field, None)) for field in spec):
+            chosen[key] = tuple(spec)
+    return chosen
+
+
+def _with_inputs(values: dict, chosen: dict) -> tuple[dict, dict[str, float]]:
+    """(``values`` with the chosen ones replaced by input parameters, the inputs' numbers)."""
+    parameters, inputs = dict(values), {}
+    for key, fields in chosen.items():
+        if fields is None:
+            parameters[key] = pybamm.InputParameter(_input_name(key, None))
+            inputs[_input_name(key, None)] = float(values[key])
+            continue
+        symbols = {field: pybamm.InputParameter(_input_name(key, field)) for field in fields}
+        parameters[key] = dataclasses.replace(values[key], **symbols)
+        inputs.update({_input_name(key, f): float(getattr(values[key], f)) for f in fields})
+    return parameters, inputs
+
+
+def _inputs_if_same(entry: _Entry, values: dict, ignored: set) -> dict[str, float] | None:
+    """The inputs of ``values`` on ``entry``'s simulation; None if any other value differs."""
+    if values.keys() != entry.values.keys():
+        return None
+    inputs: dict[str, float] = {}
+    for key, value in values.items():
+        cached, fields = entry.values[key], entry.inputs.get(key, "fixed")
+        if key in ignored:
+            continue
+        if fields == "fixed":
+            if not same_value(value, cached):
+                return None
+        elif fields is None:
+            if not _is_number(value):
+                return None
+            inputs[_input_name(key, None)] = float(value)
+        else:
+            if type(value) is not type(cached) or any(
+                    not same_value(getattr(value, f.name), getattr(cached, f.name))
+                    for f in dataclasses.fields(value) if f.name not in fields):
+                return None
+            if not all(_is_number(getattr(value, f)) for f in fields):
+                return None
+            inputs.update({_input_name(key, f): float(getattr(value, f)) for f in fields})
+    return inputs
+
+
+_PROCESS_CACHE = ModelCache()
+
+
+def process_cache() -> ModelCache:
+    """This process's cache (each worker of a fit has its own)."""
+    return _PROCESS_CACHE
