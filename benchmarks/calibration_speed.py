@@ -3,6 +3,7 @@ it replaced, side by side, each in a fresh process.
 
     python benchmarks/calibration_speed.py [--json] [--mechanism M] [--dfn] [--workers 2]
         [--baseline-source DIR]
+    python benchmarks/calibration_speed.py --model-cache [--repeats 2] [--json] ...
 
 Both start from the parameter files' estimates (not from the stored fit) and fit the same three
 values to the same three Table S1 targets on the SPM. The least-squares fit runs on today's fast
@@ -12,6 +13,11 @@ was before the staged fit and the two-cycle jumps, from a checkout of that code 
 parameter files. ``--dfn`` adds a staged cold start on the DFN. Prints a table, or with
 ``--json`` one JSON object: old and new seconds, their ratio, both optima, and whether they
 agree within the fit's own 1-sigma uncertainty.
+
+``--model-cache`` instead times the staged fit with its workers' built models reused and not
+(``KION_SIM_MODEL_CACHE=off``: every run built afresh), each in a fresh process, off and on
+interleaved ``--repeats`` times, and writes ``benchmarks/results/calibration_cache.json``:
+seconds, their ratio, the optima's distance in sigma, and how many runs reused a model.
 """
 
 from __future__ import annotations
@@ -34,6 +40,7 @@ result = calibrate(cell, model=model, mechanism=mechanism, strategy=strategy,
 print(json.dumps({"seconds": time.perf_counter() - start, "fitted": result.fitted,
                   "uncertainty_factor": result.uncertainty_factor,
                   "evaluations": result.evaluations, "message": str(result.message),
+                  "models": getattr(result, "models", None),
                   "worst_error_pct": float(result.residuals["error_pct"].abs().max())}))
 """
 
@@ -51,10 +58,46 @@ print(json.dumps({"seconds": time.perf_counter() - start, "fitted": result.fitte
 CELL = "soft_carbon_half_cell"
 
 
-def _calibrate(mechanism: str, model: str, strategy: str, workers: int) -> dict:
+def _calibrate(mechanism: str, model: str, strategy: str, workers: int,
+               reuse_models: bool = True) -> dict:
+    environment = {**os.environ, "KION_SIM_MODEL_CACHE": "on" if reuse_models else "off"}
     output = subprocess.run([sys.executable, "-c", _CHILD, CELL, mechanism, model, strategy,
-                             str(workers)], capture_output=True, text=True, check=True)
+                             str(workers)], capture_output=True, text=True, check=True,
+                            env=environment)
     return json.loads(output.stdout.strip().splitlines()[-1])
+
+
+def _model_cache_report(mechanism: str, model: str, workers: int, repeats: int) -> dict:
+    """The staged fit without and with reused models, interleaved, each in a fresh process."""
+    runs = {"off": [], "on": []}
+    for _ in range(repeats):
+        for setting in ("off", "on"):
+            runs[setting].append(_calibrate(mechanism, model, "staged", workers,
+                                            setting == "on"))
+    off, on = (min(runs[s], key=lambda r: r["seconds"]) for s in ("off", "on"))
+    optima = agreement(off, on)
+    reused = [r["models"] for r in runs["on"]]
+    return {"cell": CELL, "mechanism": mechanism, "model": model, "workers": workers,
+            "conditions": f"2-core machine shared with other jobs (load {_load()})",
+            "seconds_off": [round(r["seconds"], 1) for r in runs["off"]],
+            "seconds_on": [round(r["seconds"], 1) for r in runs["on"]],
+            "ratio_best": round(off["seconds"] / on["seconds"], 2),
+            "ratio_per_pair": [round(a["seconds"] / b["seconds"], 2)
+                               for a, b in zip(runs["off"], runs["on"], strict=True)],
+            "models_on": reused,
+            "hit_rate_on": [round(m["reused"] / max(1, m["reused"] + m["built"]), 3)
+                            for m in reused],
+            "optimum_off": off["fitted"], "optimum_on": on["fitted"],
+            "optimum_apart_in_sigma": {k: round(v["apart_in_sigma"], 4)
+                                       for k, v in optima.items()},
+            "same_optimum_within_0.1_sigma": all(v["apart_in_sigma"] <= 0.1
+                                                 for v in optima.values()),
+            "evaluations_off": off["evaluations"], "evaluations_on": on["evaluations"],
+            "message_on": on["message"]}
+
+
+def _load() -> str:
+    return ", ".join(f"{x:.1f}" for x in os.getloadavg())
 
 
 def _baseline(source: str, mechanism: str) -> dict:
@@ -86,7 +129,18 @@ def main() -> None:
     parser.add_argument("--json", action="store_true")
     parser.add_argument("--baseline-source", metavar="DIR",
                         help="a checkout of the code before the staged fit, to time too")
+    parser.add_argument("--model-cache", action="store_true",
+                        help="time the staged fit with reused models off and on instead")
+    parser.add_argument("--repeats", type=int, default=2, help="pairs of --model-cache runs")
     args = parser.parse_args()
+    if args.model_cache:
+        report = _model_cache_report(args.mechanism, "DFN" if args.dfn else "SPM",
+                                     args.workers, args.repeats)
+        results = Path(__file__).parent / "results" / "calibration_cache.json"
+        results.write_text(json.dumps(report, indent=1) + "\n")
+        print(json.dumps(report) if args.json else "\n".join(
+            f"{key}: {value}" for key, value in report.items()))
+        return
     old = _calibrate(args.mechanism, "SPM", "least-squares", 1)
     new = _calibrate(args.mechanism, "SPM", "staged", args.workers)
     optima = agreement(old, new)

@@ -195,6 +195,8 @@ class FitResult:
     evaluations: int
     message: str
     mechanism: str | None = None
+    # Staged fits: runs solved on a model built before for them ("reused") and models built.
+    models: dict[str, int] | None = None
 
     def summary(self) -> pd.DataFrame:
         """One row per fitted value: start, fit, and its 1-sigma multiplicative uncertainty."""
@@ -293,8 +295,9 @@ def _staged_fit(cell, parameters, targets, model, start, x0, bounds, show_progre
         uncertainty_factor=_uncertainty(parameters, jacobian),
         success=converged, evaluations=problem.evaluations,
         message=(f"staged fit {'converged' if converged else 'stopped before converging'}; "
-                 f"{solved['short']} short and {solved['long']} long runs solved"),
-        mechanism=mechanism)
+                 f"{solved['short']} short and {solved['long']} long runs solved, "
+                 f"{runner.models['reused']} on models built before"),
+        mechanism=mechanism, models=dict(runner.models))
 
 
 def _residual_count(targets: list[Target]) -> int:
