@@ -1,0 +1,62 @@
+"""Runs on a reused model against the same runs built afresh, at two trial points in a row
+(so the second is a hit with other inputs), for a two-cycle run and a fade run."""
+
+import numpy as np
+import pytest
+
+from kion_sim.simulation.built_models import ModelCache, process_cache
+from kion_sim.validation.trial_runs import RunKey, TrialCell, TrialRunner, solve_run
+
+CELL, MECHANISM, MATERIAL = "soft_carbon_half_cell", "sei_site_blocking", "soft_carbon_900C"
+CAPACITY, DIFFUSIVITY = "specific capacity at full stoichiometry [mAh.g-1]", "diffusivity [m2.s-1]"
+FADE = "reaction-driven LAM factor [m3.mol-1]"
+# Two trial points a fit could visit: every fitted value (the capacity too) differs.
+POINTS = [(370.0, 6.2e-17, 7.5e-5), (330.0, 4.0e-17, 1.5e-4)]
+COLUMNS = ["discharge_capacity_mAh_g", "charge_capacity_mAh_g"]
+
+
+def _trial(capacity, diffusivity, fade) -> TrialCell:
+    return TrialCell(CELL, {MATERIAL: {CAPACITY: capacity, DIFFUSIVITY: diffusivity},
+                            MECHANISM: {FADE: fade}}, None, MECHANISM)
+
+
+@pytest.mark.parametrize("cycles", [2, 12])  # 12: the fast fade path (extrapolated jumps)
+def test_reused_model_gives_the_fresh_models_capacities(cycles):
+    run, cache, capacities = RunKey(500.0, 0.01, 1.5, cycles), ModelCache(), []
+    for point in POINTS:
+        trial = _trial(*point)
+        fresh, _ = solve_run(trial.build(), run, "SPM", False, False, ModelCache(0), trial.moving)
+        reused, _ = solve_run(trial.build(), run, "SPM", False, False, cache, trial.moving)
+        assert len(reused) == len(fresh) == cycles
+        np.testing.assert_allclose(reused[COLUMNS].to_numpy(), fresh[COLUMNS].to_numpy(),
+                                   rtol=1e-9, atol=0)
+        capacities.append(reused["charge_capacity_mAh_g"].iloc[1])
+    assert cache.stats() == {"hits": 1, "misses": 1, "entries": 1}
+    # The inputs reached the solve: a 11 % smaller capacity and a slower diffusion give less.
+    assert capacities[1] < 0.95 * capacities[0]
+
+
+def test_reused_model_agrees_with_the_plain_build_within_the_solver_tolerance():
+    # PyBaMM's constants and inputs compile to different expressions, so IDAKLU (rtol 1e-4)
+    # takes other steps: the same capacity to a few times its tolerance, not to the last digit.
+    run, trial = RunKey(500.0, 0.01, 1.5, 2), _trial(*POINTS[1])
+    plain, _ = solve_run(trial.build(), run, "SPM", False, False)
+    reused, _ = solve_run(trial.build(), run, "SPM", False, False, ModelCache(), trial.moving)
+    np.testing.assert_allclose(reused[COLUMNS].to_numpy(), plain[COLUMNS].to_numpy(), rtol=1e-3)
+
+
+def test_the_runner_counts_models_reused_and_built():
+    run = RunKey(100.0, 0.01, 1.5, 2)
+    process_cache().clear()  # nothing built by an earlier test of this process
+    with TrialRunner("SPM", exact=False, workers=1, keep_timeseries=False,
+                     reuse_models=True) as runner:
+        outputs = runner.solve([(_trial(*point), run) for point in POINTS])
+    assert not any(isinstance(output, str) for output in outputs)
+    assert runner.models == {"reused": 1, "built": 1}
+    with TrialRunner("SPM", exact=False, workers=1, keep_timeseries=False,
+                     reuse_models=False) as runner:
+        again = runner.solve([(_trial(*point), run) for point in POINTS])
+    assert runner.models == {"reused": 0, "built": 2}
+    for (summary, _), (summary_again, _) in zip(outputs, again, strict=True):
+        np.testing.assert_allclose(summary[COLUMNS].to_numpy(),
+                                   summary_again[COLUMNS].to_numpy(), rtol=1e-9, atol=0)

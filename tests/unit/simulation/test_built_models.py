@@ -1,0 +1,104 @@
+"""The model cache's bookkeeping: which values move, when a lookup hits, what is an input.
+
+No solves here (a simulation is built lazily, on its first solve); the cached runs against
+fresh ones are in tests/integration/test_model_cache.py.
+"""
+
+import pybamm
+import pytest
+
+from kion_sim.models.builder import build_model, with_phase_keys
+from kion_sim.parameters import functions
+from kion_sim.parameters.assemble import build_cell_parameters
+from kion_sim.protocols.experiment import galvanostatic_cycles, to_experiment
+from kion_sim.protocols.language import parse_protocol
+from kion_sim.simulation.built_models import ModelCache, enabled, moving_values, same_value
+from kion_sim.simulation.runner import run_structure
+from kion_sim.validation.trial_runs import TrialCell
+
+CELL, MECHANISM, MATERIAL = "soft_carbon_half_cell", "sei_site_blocking", "soft_carbon_900C"
+CAPACITY, DIFFUSIVITY = "specific capacity at full stoichiometry [mAh.g-1]", "diffusivity [m2.s-1]"
+FADE = "reaction-driven LAM factor [m3.mol-1]"
+
+
+def _trial(capacity, diffusivity, fade, electrode=None) -> TrialCell:
+    return TrialCell(CELL, {MATERIAL: {CAPACITY: capacity, DIFFUSIVITY: diffusivity},
+                            MECHANISM: {FADE: fade}}, electrode, MECHANISM)
+
+
+def _lookup(cache: ModelCache, trial: TrialCell):
+    cell = trial.build()
+    experiment = to_experiment(parse_protocol(galvanostatic_cycles(cell, 100.0, 2)), cell)
+    return cache.simulation(run_structure("simulate", cell, "SPM"), experiment,
+                            lambda: build_model("SPM", cell),
+                            lambda model: with_phase_keys(dict(cell.values), model),
+                            lambda model: model.default_var_pts, trial.moving)
+
+
+def test_the_fitted_values_move_and_nothing_else():
+    moving = _trial(370.0, 6e-17, 8e-5).moving()
+    slot = "Positive"  # the half cell's carbon sits in PyBaMM's positive slot
+    assert moving == {
+        f"Maximum concentration in {slot.lower()} electrode [mol.m-3]": None,  # capacity
+        f"Initial concentration in {slot.lower()} electrode [mol.m-3]": None,  # x0 * c_max
+        "Nominal cell capacity [A.h]": None,
+        f"{slot} particle diffusivity [m2.s-1]": ("reference_m2_s",),
+        f"{slot} electrode reaction-driven LAM factor [m3.mol-1]": None,
+    }
+
+
+def test_a_function_moves_only_in_the_fields_that_differ():
+    a = {"D": functions.ArrheniusDiffusivity(1e-16, 3e4), "table": (1.0, 2.0), "x": 1.0}
+    b = {"D": functions.ArrheniusDiffusivity(2e-16, 3e4), "table": (1.0, 3.0), "x": 1.0}
+    assert moving_values(a, b) == {"D": ("reference_m2_s",)}  # a table is never an input
+    assert same_value(1, 1.0) and not same_value(1.0, 1.0 + 1e-15)
+
+
+def test_other_trial_values_hit_and_come_as_inputs():
+    cache = ModelCache()
+    first = _lookup(cache, _trial(370.0, 6e-17, 8e-5))
+    second = _lookup(cache, _trial(320.0, 3e-17, 2e-4))
+    assert (first.fresh, second.fresh) == (True, False)
+    assert second.simulation is first.simulation
+    assert cache.stats() == {"hits": 1, "misses": 1, "entries": 1}
+    assert second.inputs["Positive particle diffusivity [m2.s-1] | reference_m2_s"] == 3e-17
+    assert second.inputs["Positive electrode reaction-driven LAM factor [m3.mol-1]"] == 2e-4
+    c_max = "Maximum concentration in positive electrode [mol.m-3]"
+    # c_max from the capacity and the density (mAh/g -> C/g -> mol/m3); the trap sites' own
+    # maximum stays a value of the model, and is no input.
+    density = build_cell_parameters(CELL, mechanism=MECHANISM).electrodes[
+        "working"].material.value("density [g.cm-3]")
+    assert second.inputs[c_max] == pytest.approx(320.0 * 3.6 * density * 1e6 / 96485.33212,
+                                                 rel=1e-12)
+    assert not any(name.startswith("Secondary: Maximum") for name in second.inputs)
+    parameters = second.simulation.parameter_values
+    assert isinstance(parameters[c_max], pybamm.InputParameter)
+
+
+def test_a_value_that_is_no_input_misses():
+    cache = ModelCache()
+    _lookup(cache, _trial(370.0, 6e-17, 8e-5))
+    # The porosity is no fitted value here: a change builds a new simulation.
+    other = _lookup(cache, _trial(370.0, 6e-17, 8e-5, {"working": {"porosity": 0.38}}))
+    assert other.fresh and cache.stats()["misses"] == 2
+
+
+def test_another_run_misses_and_the_oldest_goes_first():
+    cache = ModelCache(max_entries=1)
+    trial = _trial(370.0, 6e-17, 8e-5)
+    cell = trial.build()
+    _lookup(cache, trial)
+    experiment = to_experiment(parse_protocol(galvanostatic_cycles(cell, 500.0, 2)), cell)
+    cache.simulation(run_structure("simulate", cell, "SPM"), experiment,
+                     lambda: build_model("SPM", cell),
+                     lambda model: with_phase_keys(dict(cell.values), model),
+                     lambda model: model.default_var_pts, trial.moving)
+    assert cache.stats() == {"hits": 0, "misses": 2, "entries": 1}
+    assert _lookup(cache, trial).fresh  # the 100 mA/g one was dropped
+
+
+def test_the_switch(monkeypatch):
+    monkeypatch.setenv("KION_SIM_MODEL_CACHE", "off")
+    assert not enabled()
+    monkeypatch.setenv("KION_SIM_MODEL_CACHE", "on")
+    assert enabled()
