@@ -74,6 +74,8 @@ def _model_cache_report(mechanism: str, model: str, workers: int, repeats: int) 
         for setting in ("off", "on"):
             runs[setting].append(_calibrate(mechanism, model, "staged", workers,
                                             setting == "on"))
+            print(f"reuse {setting}: {json.dumps(runs[setting][-1])}", file=sys.stderr,
+                  flush=True)  # each run as it ends: a long benchmark keeps what it measured
     off, on = (min(runs[s], key=lambda r: r["seconds"]) for s in ("off", "on"))
     optima = agreement(off, on)
     reused = [r["models"] for r in runs["on"]]

@@ -90,6 +90,7 @@ class BuiltRun:
     simulation: pybamm.Simulation
     inputs: dict[str, float]
     fresh: bool
+    key: tuple = ()
 
 
 @dataclass
@@ -116,6 +117,7 @@ class ModelCache:
         self.max_entries = max_entries
         self.hits = self.misses = 0
         self._entries: OrderedDict[tuple, _Entry] = OrderedDict()
+        self._refused: set[tuple] = set()  # runs whose inputs PyBaMM refused: built without
 
     def stats(self) -> dict[str, int]:
         return {"hits": self.hits, "misses": self.misses, "entries": len(self._entries)}
@@ -148,11 +150,12 @@ class ModelCache:
                 self.hits += 1
                 self._entries.move_to_end(key)
                 entry.simulation.experiment = experiment.copy()  # this run's durations, periods
-                return BuiltRun(entry.simulation, inputs, fresh=False)
+                return BuiltRun(entry.simulation, inputs, fresh=False, key=key)
         self.misses += 1
         model = make_model()
         values = values_for(model)
-        chosen = _usable(moving() if callable(moving) else moving, values)
+        chosen = {} if key in self._refused else _usable(
+            moving() if callable(moving) else moving, values, _mesh_parameters(model))
         parameters, inputs = _with_inputs(values, chosen)
         simulation = pybamm.Simulation(model, parameter_values=pybamm.ParameterValues(parameters),
                                        experiment=experiment, solver=pybamm.IDAKLUSolver(),
@@ -161,23 +164,41 @@ class ModelCache:
         self._entries.move_to_end(key)
         while len(self._entries) > self.max_entries:
             self._entries.popitem(last=False)
-        return BuiltRun(simulation, inputs, fresh=True)
+        return BuiltRun(simulation, inputs, fresh=True, key=key)
 
-    def forget(self, simulation: pybamm.Simulation) -> None:
-        """Drop ``simulation`` (a run on it failed in a way that may have left it half built)."""
+    def forget(self, built: BuiltRun, refused: bool = False) -> None:
+        """Drop ``built`` (a run on it failed and may have left it half built); ``refused``:
+        the same run built without inputs did solve, so build that run without them again."""
         for key, entry in list(self._entries.items()):
-            if entry.simulation is simulation:
+            if entry.simulation is built.simulation:
                 del self._entries[key]
+        if refused and built.inputs:
+            self._refused.add(built.key)
 
 
-def _usable(moving: dict, values: dict) -> dict[str, tuple[str, ...] | None]:
-    """``moving`` restricted to keys of ``values`` whose value has that form, with the phase
-    copies (``"Primary: ..."``) of moving values moving too."""
+def _mesh_parameters(model: pybamm.BaseModel) -> set[str]:
+    """Names of the parameters the model's geometry reads: they shape the mesh, so they are
+    numbers when it is made and can be no inputs (thicknesses, a rod's radii)."""
+    names: set[str] = set()
+    pending = [model.default_geometry]
+    while pending:
+        item = pending.pop()
+        if isinstance(item, dict):
+            pending.extend(item.values())
+        elif isinstance(item, pybamm.Symbol):
+            names.update(symbol.name for symbol in item.pre_order()
+                         if isinstance(symbol, pybamm.Parameter | pybamm.FunctionParameter))
+    return names
+
+
+def _usable(moving: dict, values: dict, mesh: set[str]) -> dict[str, tuple[str, ...] | None]:
+    """``moving`` restricted to keys of ``values`` whose value has that form and that do not
+    shape the ``mesh``, with the phase copies (``"Primary: ..."``) of moving values too."""
     chosen = {}
     for key, value in values.items():
         bare = key[len(_PHASE_PREFIX):] if key.startswith(_PHASE_PREFIX) else key
         spec = moving.get(key, moving.get(bare, "fixed"))
-        if spec == "fixed" or key == _EXPERIMENT_CONTROLLED:
+        if spec == "fixed" or key == _EXPERIMENT_CONTROLLED or key in mesh:
             continue
         if spec is None and _is_number(value):
             chosen[key] = None

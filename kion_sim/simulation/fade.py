@@ -83,7 +83,7 @@ class _CycleStepper:
                  moving: dict | Callable[[], dict] | None = None):
         self.protocol = parse_protocol(protocol_text)
         self._build = (cell, to_experiment(self.protocol, cell), model, parameter_updates)
-        self._cache, self._fresh = model_cache, False
+        self._cache, self._built = model_cache, None
         self.simulation, self.inputs = self._simulation(moving)
         self.mass_g = active_mass_g(cell, default_mass_basis(cell))
         self.kinds = [step.kind for step in self.protocol.steps]
@@ -106,12 +106,21 @@ class _CycleStepper:
             built = self._cache.simulation(
                 run_structure("fade", cell, model), experiment, lambda: build_model(model, cell),
                 values_for, lambda pybamm_model: pybamm_model.default_var_pts, moving or {})
-            self._fresh = built.fresh
+            self._built = built
             return built.simulation, built.inputs
         pybamm_model = build_model(model, cell)
         return pybamm.Simulation(
             pybamm_model, parameter_values=parameter_values(cell, pybamm_model, updates),
             experiment=experiment, solver=pybamm.IDAKLUSolver()), None
+
+    def _without_inputs(self):
+        """The first cycle on a simulation built for this run alone; if it solves, the cache
+        builds this run without inputs from now on."""
+        cache, self._cache = self._cache, None
+        self.simulation, self.inputs = self._simulation(None)
+        solved = self(None)
+        cache.forget(self._built, refused=True)
+        return solved
 
     def _states(self, word: str) -> list[tuple[object, np.ndarray]]:
         """(PyBaMM variable, its indices in the state vector) of each state named ``word``."""
@@ -161,11 +170,9 @@ class _CycleStepper:
             if isinstance(error, KionSimError):
                 raise
             if state is None and self._cache is not None:
-                self._cache.forget(self.simulation)
-                if self._fresh:  # a new simulation may have refused an input: the plain
-                    self._cache = None  # build decides
-                    self.simulation, self.inputs = self._simulation(None)
-                    return self(state)
+                self._cache.forget(self._built)
+                if self._built.fresh and self._built.inputs:  # it may have refused an input:
+                    return self._without_inputs()  # the plain build decides
             raise SimulationError(f"fade run failed: {str(error).splitlines()[0]}") from error
         # A cycle PyBaMM stopped early, or a step that ran out of time, is no cycle to count.
         last_cycle = solution.cycles[-1]

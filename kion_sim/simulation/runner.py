@@ -236,8 +236,8 @@ def _solve_experiment(cell, experiment, model, degradation, parameter_updates, m
             return built.simulation.solve(callbacks=[watcher], calc_esoh=False,
                                           inputs=built.inputs)
         except PYBAMM_FAILURES:
-            model_cache.forget(built.simulation)
-            if not built.fresh:
+            model_cache.forget(built)
+            if not built.fresh or not built.inputs:
                 raise
             # A new simulation that fails may have refused an input: the plain build decides.
             watcher.problem = None
@@ -247,7 +247,10 @@ def _solve_experiment(cell, experiment, model, degradation, parameter_updates, m
                                        pybamm_model)),
                                    experiment=experiment, solver=pybamm.IDAKLUSolver(),
                                    var_pts=mesh_sizes(pybamm_model, mesh_points))
-    return simulation.solve(callbacks=[watcher], calc_esoh=False)
+    solution = simulation.solve(callbacks=[watcher], calc_esoh=False)
+    if model_cache is not None:  # it solves without inputs: build this run so from now on
+        model_cache.forget(built, refused=True)
+    return solution
 
 
 def simulate(cell: str | CellParameters, protocol: str | list[str] | Protocol,

@@ -102,3 +102,22 @@ def test_the_switch(monkeypatch):
     assert not enabled()
     monkeypatch.setenv("KION_SIM_MODEL_CACHE", "on")
     assert enabled()
+
+
+def test_values_that_shape_the_mesh_are_no_inputs():
+    # The density sets the electrode's thickness (from its loading), a length of the mesh.
+    trial = TrialCell(CELL, {MATERIAL: {"density [g.cm-3]": 1.9}}, None, MECHANISM)
+    thickness = "Positive electrode thickness [m]"
+    assert thickness in trial.moving()
+    built = _lookup(ModelCache(), trial)
+    assert thickness not in built.inputs
+    assert "Maximum concentration in positive electrode [mol.m-3]" in built.inputs
+
+
+def test_a_run_whose_inputs_were_refused_is_built_without_them():
+    cache, trial = ModelCache(), _trial(370.0, 6e-17, 8e-5)
+    cache.forget(_lookup(cache, trial), refused=True)  # as simulate does after the plain build
+    again = _lookup(cache, trial)
+    assert again.fresh and again.inputs == {}
+    assert not _lookup(cache, _trial(320.0, 6e-17, 8e-5)).inputs  # a miss: no inputs to move
+    assert cache.stats()["misses"] == 3
