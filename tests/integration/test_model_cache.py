@@ -60,3 +60,26 @@ def test_the_runner_counts_models_reused_and_built():
     for (summary, _), (summary_again, _) in zip(outputs, again, strict=True):
         np.testing.assert_allclose(summary[COLUMNS].to_numpy(),
                                    summary_again[COLUMNS].to_numpy(), rtol=1e-9, atol=0)
+
+
+def test_a_new_model_that_refuses_its_inputs_is_built_without_them(monkeypatch):
+    import pybamm
+
+    solve = pybamm.Simulation.solve
+
+    def refuse_inputs(self, *args, inputs=None, **kwargs):
+        if inputs:  # as PyBaMM would for a value it cannot take as an input
+            raise pybamm.ModelError("cannot use an input here")
+        return solve(self, *args, inputs=inputs, **kwargs)
+
+    monkeypatch.setattr(pybamm.Simulation, "solve", refuse_inputs)
+    trial = _trial(*POINTS[0])
+    for cycles in (2, 12):  # a two-cycle run (simulate) and a fade run (its cycle stepper)
+        run, cache = RunKey(500.0, 0.01, 1.5, cycles), ModelCache()
+        summary, _ = solve_run(trial.build(), run, "SPM", False, False, cache, trial.moving)
+        plain, _ = solve_run(trial.build(), run, "SPM", False, False)
+        np.testing.assert_array_equal(summary[COLUMNS].to_numpy(), plain[COLUMNS].to_numpy())
+        again, _ = solve_run(trial.build(), run, "SPM", False, False, cache, trial.moving)
+        assert cache.stats()["misses"] == 2  # built again, now without inputs, and kept
+        assert cache.stats()["entries"] == 1
+        np.testing.assert_array_equal(again[COLUMNS].to_numpy(), plain[COLUMNS].to_numpy())
