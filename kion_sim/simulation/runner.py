@@ -19,7 +19,7 @@ from kion_sim.models.builder import (
     particle_geometries,
     with_phase_keys,
 )
-from kion_sim.parameters.assemble import CellParameters, cell_parameters
+from kion_sim.parameters.assemble import CellParameters, cell_parameters, electrode_limits_V
 from kion_sim.protocols.experiment import (
     ELECTRODE_POTENTIAL,
     active_mass_g,
@@ -211,9 +211,12 @@ def run_structure(kind: str, cell: CellParameters, model: str, degradation: bool
                   mesh_points: dict[str, int] | None = None) -> tuple:
     """What fixes a run's equations and mesh besides its values and experiment steps (the key
     of :class:`~kion_sim.simulation.built_models.ModelCache`)."""
+    # The window guards' limits are in no parameter value, and their steps name them rounded.
+    limits = [(role, electrode_limits_V(design)) for role, design in cell.electrodes.items()]
     return (kind, cell.name, cell.kind, normalised_model_name(model), degradation,
             repr(model_options(cell, degradation)), repr(particle_geometries(cell)),
-            repr(sorted((mesh_points or {}).items())))
+            repr(sorted((mesh_points or {}).items())), cell.window_guards,
+            repr(limits) if cell.window_guards else None)
 
 
 def _solve_experiment(cell, experiment, model, degradation, parameter_updates, mesh_points,

@@ -121,3 +121,15 @@ def test_a_run_whose_inputs_were_refused_is_built_without_them():
     assert again.fresh and again.inputs == {}
     assert not _lookup(cache, _trial(320.0, 6e-17, 8e-5)).inputs  # a miss: no inputs to move
     assert cache.stats()["misses"] == 3
+
+
+def test_a_full_cells_window_limits_are_part_of_the_key():
+    # The guards end steps at each electrode's stated limits, which are no PyBaMM value.
+    cell = build_cell_parameters("full_cell")
+    material = cell.electrodes["cathode"].material.name
+    limit = "upper potential limit [V]"
+    moved = build_cell_parameters("full_cell", {material: {
+        limit: cell.electrodes["cathode"].material.value(limit) + 1e-9}})
+    assert run_structure("simulate", cell, "SPM") != run_structure("simulate", moved, "SPM")
+    assert run_structure("simulate", cell, "SPM") == run_structure(
+        "simulate", build_cell_parameters("full_cell"), "SPM")
