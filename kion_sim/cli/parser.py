@@ -123,7 +123,12 @@ def _add_loo_results(sub) -> None:
 
 
 def _add_cell(sub) -> None:
-    sub.add_argument("--cell", default=DEFAULT_CELL, help=f"default {DEFAULT_CELL}")
+    sub.add_argument("--cell", default=DEFAULT_CELL,
+                     help=f"a built-in cell (kion-sim list), your cell's .toml file, or a BPX "
+                          f".json file: two electrodes make a full cell, one a half cell "
+                          f"against the catalogue's K metal, FILE.json#negative (or #positive) "
+                          f"a half cell of that electrode; BPX carries no fade, trap sites or "
+                          f"particle shapes (default {DEFAULT_CELL})")
 
 
 def _add_list_command(commands) -> None:

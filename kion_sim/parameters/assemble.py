@@ -14,11 +14,13 @@ import pybamm
 
 from kion_sim.errors import ParameterSetError
 from kion_sim.parameters import functions
+from kion_sim.parameters.bpx_cell import bpx_cannot_carry
 from kion_sim.parameters.catalog import (
     Component,
     Quantity,
     bibtex_entries,
     clear_caches,
+    is_bpx_reference,
     is_file_reference,
     load_cell,
     load_material,
@@ -361,14 +363,20 @@ def _trap_site_values(carbon: ElectrodeDesign, c_e_ref: float) -> dict:
 
 
 def _electrolyte_values(electrolyte: Component) -> dict:
-    activation = electrolyte.value("transport activation energy [J.mol-1]")
+    # one activation energy for both, unless the file gives each its own (a BPX file does)
+    activation = {name: electrolyte.value(key if key in electrolyte.quantities
+                                          else "transport activation energy [J.mol-1]")
+                  for name, key in (("conductivity", "conductivity activation energy [J.mol-1]"),
+                                    ("diffusivity", "diffusivity activation energy [J.mol-1]"))}
     return {
         "Initial concentration in electrolyte [mol.m-3]":
             electrolyte.value("salt concentration [mol.m-3]"),
         "Electrolyte conductivity [S.m-1]": functions.ElectrolyteProperty.from_table(
-            f"{electrolyte.name} conductivity", electrolyte.table("conductivity"), activation),
+            f"{electrolyte.name} conductivity", electrolyte.table("conductivity"),
+            activation["conductivity"]),
         "Electrolyte diffusivity [m2.s-1]": functions.ElectrolyteProperty.from_table(
-            f"{electrolyte.name} diffusivity", electrolyte.table("diffusivity"), activation),
+            f"{electrolyte.name} diffusivity", electrolyte.table("diffusivity"),
+            activation["diffusivity"]),
         "Cation transference number": electrolyte.value("cation transference number"),
         "Thermodynamic factor": electrolyte.value("thermodynamic factor"),
         # One solvent, one value: Yang2017's EC law and Ploehn2004's solvent-diffusion law
@@ -509,6 +517,8 @@ def build_cell_parameters(name: str,
     name = canonical_cell_name(name)  # a user's file by its absolute path, whatever the cwd
     cell = _with_electrode_values(load_cell(name), electrode_overrides or {})
     mechanism = load_mechanism(mechanism or cell.degradation.get("mechanism", NO_MECHANISM))
+    if is_bpx_reference(name) and mechanism.name != NO_MECHANISM:
+        raise ParameterSetError(bpx_cannot_carry(name, f"the fade mechanism {mechanism.name!r}"))
     # A full cell takes its carbon's fit from the half cell it was calibrated in; a user's
     # cell has no stored fit unless it names one, so its own values are what it simulates.
     calibrated_in = cell.degradation.get("calibrated in",
