@@ -207,7 +207,12 @@ def _add_table_s1_command(commands) -> None:
 
 
 def _add_full_cell_command(commands) -> None:
-    full = commands.add_parser("full-cell", help="predict the K0.6CoO2 || soft carbon cell")
+    full = commands.add_parser("full-cell", help="predict a full cell (default the K0.6CoO2 "
+                                                 "|| soft carbon cell) with its remedies")
+    full.add_argument("--cell", default="full_cell",
+                      help="a built-in full cell (kion-sim list), your full cell's .toml file "
+                           "(kion-sim new cell NAME --from full_cell) or a two-electrode BPX "
+                           ".json file (default full_cell)")
     _add_model(full, "SPMe")
     _add_out(full, "kion_sim_output/full_cell")
     _add_cycles(full, 200, "fade cycles, at least 2", minimum=2,
