@@ -418,7 +418,8 @@ def _add_gitt_command(commands) -> None:
                            "growth draining K) across the next pulse")
     gitt.add_argument("--write-material", metavar="NAME",
                       help="also write OUT/materials/NAME.toml: the cell's carbon with the "
-                           "GITT's diffusivity as a fitted value (for --cell files)")
+                           "GITT's diffusivity as a fitted value and the rest ends' OCP as "
+                           "its OCP table (OUT/materials/NAME_ocp.csv), for --cell files")
     _add_model(gitt, "SPM")
     _add_out(gitt, "kion_sim_output/gitt")
 
