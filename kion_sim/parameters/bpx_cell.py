@@ -134,7 +134,13 @@ def load_bpx_cell(name: str) -> Component:
     """The cell a BPX reference names (module docstring), its materials in memory."""
     path_text, part = split_reference(canonical_reference(name))
     path = Path(path_text)
-    return _read(path_text, path.stat().st_mtime_ns)[part or "cell"]
+    components = _read(path_text, path.stat().st_mtime_ns)
+    if (part or "cell") not in components:
+        raise ParameterSetError(
+            f"{path}: #{part} names a half cell of one electrode of a two-electrode file, but "
+            f"this file holds one electrode: it is a half cell against K metal already; give "
+            f"it without #{part}")
+    return components[part or "cell"]
 
 
 def load_bpx_material(name: str) -> Component:

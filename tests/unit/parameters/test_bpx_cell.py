@@ -156,6 +156,11 @@ def test_not_json_missing_file_and_bad_part(tmp_path, exports):
     with pytest.raises(ParameterSetError, match=r"#middle is not a part.*valid: #negative or "
                                                 r"#positive"):
         cell_parameters(f"{path}#middle")
+    half = _write(tmp_path, exports["soft_carbon_half_cell"], "half.bpx.json")
+    with pytest.raises(ParameterSetError, match=r"holds one electrode: it is a half cell "
+                                                r"against K metal already; give it without "
+                                                r"#negative"):
+        cell_parameters(f"{half}#negative")
 
 
 def test_a_fade_mechanism_on_a_bpx_cell_says_what_bpx_cannot_carry(tmp_path, exports):
@@ -178,3 +183,24 @@ def test_a_reference_temperature_other_than_25C_is_referred_to_25C(tmp_path, exp
         energy / 8.314462618 * (1 / 308.15 - 1 / 298.15))
     assert cell.values["Positive particle diffusivity [m2.s-1]"].reference_m2_s == \
         pytest.approx(expected)
+
+
+def test_a_file_without_kion_sim_keys_builds_a_full_cell_from_bpx_alone(tmp_path, exports):
+    """As another tool writes BPX: no User-defined, an electrolyte conductivity as a number
+    and its diffusivity as an expression; the densities are the estimates per slot."""
+    document = copy.deepcopy(exports["full_cell"])
+    document["Parameterisation"].pop("User-defined")
+    electrolyte = document["Parameterisation"]["Electrolyte"]
+    electrolyte["Conductivity [S.m-1]"] = 0.7
+    electrolyte["Diffusivity [m2.s-1]"] = "3e-10 * exp(-x / 2000)"
+    cell = cell_parameters(str(_write(tmp_path, document)))
+    c_e0 = document["State"]["Initial conditions"]["Initial electrolyte concentration [mol.m-3]"]
+    diffusivity = cell.values["Electrolyte diffusivity [m2.s-1]"]
+    assert np.interp(c_e0, diffusivity.concentration_mol_m3, diffusivity.values) == \
+        pytest.approx(3e-10 * math.exp(-c_e0 / 2000), rel=1e-3)
+    assert set(cell.values["Electrolyte conductivity [S.m-1]"].values) == {0.7}
+    densities = {role: design.material.quantities["density [g.cm-3]"]
+                 for role, design in cell.electrodes.items()}
+    assert {q.provenance for q in densities.values()} == {"estimate"}
+    assert cell.window_guards and all(
+        "lower potential limit [V]" not in d.material.quantities for d in cell.electrodes.values())
