@@ -388,8 +388,9 @@ def build_cell_parameters(name: str,
                           ) -> CellParameters:
     """Like :func:`cell_parameters`, with some material or electrode values replaced.
 
-    ``material_overrides`` maps a material name (or the mechanism's, or the cell's own name for
-    its ``[values]``) to ``{value key: new value}``, e.g.
+    ``material_overrides`` maps a material name (or the file of a user's material, as a user's
+    cell's ``[uses]`` resolves to, or the mechanism's, or the cell's own name for its
+    ``[values]``) to ``{value key: new value}``, e.g.
     ``{"soft_carbon_900C": {"diffusivity [m2.s-1]": 3e-16}}``; ``electrode_overrides`` maps
     an electrode role to values of the cell's recipe, e.g.
     ``{"cathode": {"active mass loading [mg.cm-2]": 4.0}}``. ``mechanism`` names the fade
@@ -417,6 +418,8 @@ def build_cell_parameters(name: str,
         if is_file_reference(reference):
             overrides.pop(load_material(reference).name, None)
     for component, values in (material_overrides or {}).items():
+        if is_file_reference(component):  # a user's material by its file: values go by name
+            component = load_material(component).name
         overrides.setdefault(component, {}).update(
             {k: Quantity(k, float(v), "fitted", "trial value") for k, v in values.items()})
     cell = _overridden(cell, overrides)  # the cell's own [values] (an uncertainty sample)
