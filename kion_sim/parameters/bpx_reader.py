@@ -201,15 +201,7 @@ class BpxReader:
             "charge transfer coefficient": self.quantity(
                 "charge transfer coefficient", 0.5, "BPX's Butler-Volmer is symmetric"),
         }
-        # the impedance models' capacitance; the limits where a full cell's steps end
-        for key, positive in (("double-layer capacitance [F.m-2]", True),
-                              ("lower potential limit [V]", False),
-                              ("upper potential limit [V]", False)):
-            user_key = f"{USER_PREFIX}{slot} electrode {key}"
-            if user_key in self.user:
-                values[key] = self.quantity(key, self.number(
-                    ("User-defined", user_key), self.user[user_key], positive),
-                    f"User-defined '{user_key}'")
+        values.update(self.user_material_values(slot))
         low, high = electrode["Minimum stoichiometry"], electrode["Maximum stoichiometry"]
         ocp = self.curve(f"{where} > OCP [V]", electrode["OCP [V]"],
                          np.linspace(low, high, _OCP_POINTS), f"stoichiometry {low:g}-{high:g}")
@@ -218,6 +210,20 @@ class BpxReader:
             f"{slot} electrode of BPX file {self.path.name}", values,
             {"ocp": self.table("ocp", "stoichiometry", "ocp_V", ocp, f"{where} > OCP [V]")},
             path=self.path)
+
+    def user_material_values(self, slot: str) -> dict[str, Quantity]:
+        """The impedance models' capacitance and the limits where a full cell's steps end,
+        where the file states them under User-defined."""
+        values = {}
+        for key, positive in (("double-layer capacitance [F.m-2]", True),
+                              ("lower potential limit [V]", False),
+                              ("upper potential limit [V]", False)):
+            user_key = f"{USER_PREFIX}{slot} electrode {key}"
+            if user_key in self.user:
+                values[key] = self.quantity(key, self.number(
+                    ("User-defined", user_key), self.user[user_key], positive),
+                    f"User-defined '{user_key}'")
+        return values
 
     def electrolyte(self) -> Component:
         electrolyte, where = self.parameterisation["Electrolyte"], "Parameterisation > Electrolyte"
