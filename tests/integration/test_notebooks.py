@@ -1,0 +1,46 @@
+"""Every example notebook runs from top to bottom without an error.
+
+The notebooks are stored without outputs; here each is executed in a fresh kernel of the
+interpreter running the tests (not whatever "python3" kernel a machine has registered), in its
+own folder, so it sees the installed kion_sim as a user would.
+"""
+
+import sys
+from pathlib import Path
+
+import pytest
+
+nbformat = pytest.importorskip("nbformat")
+nbclient = pytest.importorskip("nbclient")
+from jupyter_client.kernelspec import KernelSpec, KernelSpecManager  # noqa: E402
+from jupyter_client.manager import KernelManager  # noqa: E402
+
+NOTEBOOKS = Path(__file__).resolve().parents[2] / "examples" / "notebooks"
+CELL_TIMEOUT_S = 600  # a loaded two-core machine; each notebook takes well under a minute alone
+
+
+class ThisInterpreter(KernelSpecManager):
+    """Kernel specs that all start an IPython kernel of ``sys.executable``."""
+
+    def get_kernel_spec(self, kernel_name: str) -> KernelSpec:
+        return KernelSpec(argv=[sys.executable, "-m", "ipykernel_launcher", "-f",
+                                "{connection_file}"],
+                          display_name=f"Python ({sys.executable})", language="python")
+
+
+def notebook_paths() -> list[Path]:
+    return sorted(NOTEBOOKS.glob("*.ipynb"))
+
+
+def test_there_are_notebooks_to_run():
+    assert len(notebook_paths()) >= 7
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("path", notebook_paths(), ids=lambda path: path.stem)
+def test_notebook_runs_without_error(path):
+    notebook = nbformat.read(path, as_version=4)
+    kernel = KernelManager(kernel_name="kion_sim_tests", kernel_spec_manager=ThisInterpreter())
+    client = nbclient.NotebookClient(notebook, km=kernel, timeout=CELL_TIMEOUT_S,
+                                     resources={"metadata": {"path": str(path.parent)}})
+    client.execute()  # raises CellExecutionError, naming the cell, on the first error
