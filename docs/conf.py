@@ -10,7 +10,9 @@ import sys
 from pathlib import Path
 
 DOCS = Path(__file__).parent
-sys.path.insert(0, str(DOCS / "_ext"))  # the local extension that writes the provenance tables
+# Document the checkout the docs sit in (its kion_sim and parameter_sets/), whatever is installed;
+# _ext holds the local extension that writes the provenance tables.
+sys.path[:0] = [str(DOCS.parent), str(DOCS / "_ext")]
 
 import kion_sim  # noqa: E402
 
