@@ -242,10 +242,14 @@ def analyse_gitt(record: pd.DataFrame, volume_to_surface_m: float,
 
     Parameters
     ----------
-    record : time_s, voltage_V, current_mA_g (discharge positive); see the module docstring.
-    volume_to_surface_m : the particles' ``V/S`` [m] (:func:`volume_to_surface_m` of a cell).
-    settings : rest threshold, sqrt(t) fit window, drift correction (:class:`GittSettings`).
-    initial_stoichiometry, capacity_full_mAh_g : without a ``stoichiometry`` column, the
+    record
+        time_s, voltage_V, current_mA_g (discharge positive); see the module docstring.
+    volume_to_surface_m
+        The particles' ``V/S`` [m] (:func:`volume_to_surface_m` of a cell).
+    settings
+        Rest threshold, sqrt(t) fit window, drift correction (:class:`GittSettings`).
+    initial_stoichiometry, capacity_full_mAh_g
+        Without a ``stoichiometry`` column, the
         stoichiometry at the start and the capacity of the full 0-1 span, to count it from.
 
     Raises

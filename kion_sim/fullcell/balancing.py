@@ -101,13 +101,19 @@ def full_cell_design(prepotassiation_mAh_g: float = 0.0, cathode_excess_pct: flo
 
     Parameters
     ----------
-    prepotassiation_mAh_g : K put into the carbon before assembly, per g of carbon.
-    cathode_excess_pct : extra cathode loading, % over the set's value.
-    cathode_initial_x : x in KxCoO2 at assembly (default: the as-made 0.6).
-    anode_loading_mg_cm2 : carbon loading (default: the set's value).
-    material_overrides, electrode_overrides : values replaced before the remedies are applied
+    prepotassiation_mAh_g
+        K put into the carbon before assembly, per g of carbon.
+    cathode_excess_pct
+        Extra cathode loading, % over the set's value.
+    cathode_initial_x
+        x in KxCoO2 at assembly (default: the as-made 0.6).
+    anode_loading_mg_cm2
+        Carbon loading (default: the set's value).
+    material_overrides, electrode_overrides
+        Values replaced before the remedies are applied
         (an uncertainty sample), as in :func:`~kion_sim.parameters.build_cell_parameters`.
-    window_guards : end each charge and discharge also where an electrode reaches a potential
+    window_guards
+        End each charge and discharge also where an electrode reaches a potential
         limit its material states (the cathode's 3.9 V, the carbon's 0 V and 1.5 V), not only
         at the cell's voltage cut-offs; False runs on the cut-offs alone and only reports.
     """
