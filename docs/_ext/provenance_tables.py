@@ -2,8 +2,9 @@
 build time from their TOML files, so the published tables cannot drift from the data.
 
 ``.. provenance-tables:: materials`` (or ``cells``) emits one section per material (or cell),
-with its label, its file and one table row per value: key, value, unit, provenance, source.
-A cell's table holds its own values only; its materials have their own sections.
+with its label, its file, what it uses and the fade it declares, and one table row per value:
+key, value, unit, provenance, source. A cell's table holds its own values only; its materials
+have their own sections.
 """
 
 from __future__ import annotations
@@ -76,6 +77,10 @@ class ProvenanceTables(SphinxDirective):
             section += nodes.title(text=name)
             relative = component.path.relative_to(folder) if component.path else name
             section += nodes.paragraph(text=f"{component.label} (parameter_sets/{relative})")
+            declared = [f"{role}: {value}" for role, value in component.references.items()]
+            declared += [f"{key}: {value}" for key, value in component.degradation.items()]
+            if declared:  # what a cell uses, and the fade its file declares
+                section += nodes.paragraph(text="; ".join(declared))
             section += table_node(component_rows(component))
             self.state.document.note_implicit_target(section)
             sections.append(section)
