@@ -6,14 +6,11 @@ import os
 import tempfile
 from pathlib import Path
 
-import matplotlib
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
 
-matplotlib.use("Agg")  # figures go to files; no screen is assumed
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
-
-from kion_sim.analysis.cycles import voltage_curves  # noqa: E402
+from kion_sim.analysis.cycles import voltage_curves
 
 
 def plot_voltage_curves(timeseries: pd.DataFrame, title: str = "", max_cycles: int = 12):
