@@ -195,7 +195,7 @@ def _mechanisms_loo(args) -> int:
     print("Leave one out (fit three figures, predict the fourth; retention in %, capacity "
           "in mAh/g):")
     print(format_table(pd.DataFrame(loo.loo_rows(results))))
-    print(f"The rule (README, written before this table) picks: {pick or '-'} ({why})")
+    print(f"The rule (docs/mechanisms.md, written before this table) picks: {pick or '-'} ({why})")
     return 0
 
 
