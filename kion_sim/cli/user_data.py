@@ -77,7 +77,7 @@ def _fit_whole_file(args, data) -> int:
         else:
             print(f"wrote {', '.join(p.name for p in paths)} to {paths[0].parent}")
     if args.json:
-        print(json.dumps(document, indent=2, default=str))
+        print(json.dumps(_json_safe(document), indent=2, default=str))
     return 0
 
 
@@ -97,8 +97,8 @@ def _rank_mechanisms(args, data) -> int:
     paths = write_fade_ranking(ranking, args.out, f"{cell} ({args.model}): fitted to cycles "
                                                   f"1-{ranking.fitted_cycles} of {data.source}")
     if args.json:
-        print(json.dumps({**ranking.to_dict(), "files": [str(p) for p in paths]}, indent=2,
-                         default=str))
+        print(json.dumps(_json_safe({**ranking.to_dict(), "files": [str(p) for p in paths]}),
+                         indent=2, default=str))
         return 0
     table = ranking.table()
     readable = pd.DataFrame({
@@ -119,6 +119,19 @@ def _rank_mechanisms(args, data) -> int:
           f"cycle's uncertainty) or the fast path's error do not separate mechanisms.")
     print(f"wrote {', '.join(p.name for p in paths)} to {paths[0].parent}")
     return 0
+
+
+def _json_safe(value):
+    """``value`` with NaN and infinities as null: JSON has no such numbers."""
+    import math
+
+    if isinstance(value, dict):
+        return {key: _json_safe(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_json_safe(item) for item in value]
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value
 
 
 def command_compare(args) -> int:
