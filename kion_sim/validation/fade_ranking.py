@@ -113,8 +113,9 @@ class FadeRanking:
 
     def table(self) -> pd.DataFrame:
         rows = pd.DataFrame([f.row() for f in self.forecasts])
-        rows.insert(0, "rank", range(1, len(rows) + 1))
-        rows.loc[rows["held_out_rms_points"].isna(), "rank"] = pd.NA
+        ranked = [not math.isnan(f.held_out_rms_points) for f in self.forecasts]
+        rows.insert(0, "rank", pd.array([i + 1 if ok else None for i, ok in enumerate(ranked)],
+                                        dtype="Int64"))
         return rows
 
     def curves(self) -> pd.DataFrame:

@@ -78,3 +78,45 @@ def test_the_held_out_split_fits_seventy_percent_and_refuses_what_cannot_be_test
     assert held_out_split(12, 0.13) == held_out_split(12, 0.20) == 10
     with pytest.raises(InvalidInputError, match="or a file of at least 12 cycles"):
         held_out_split(11, 0.3)
+
+
+def test_a_mechanism_whose_fit_fails_is_listed_with_its_error_and_the_ranking_goes_on(
+        monkeypatch):
+    from kion_sim.errors import SimulationError
+    from kion_sim.io.cycler import CyclerData, tabulate
+    from kion_sim.validation import fade_ranking
+
+    t, v, i, clock = [], [], [], 0.0
+    for cycle in range(20):
+        for seconds, current, (v0, v1) in ((3600, -0.5, (1.5, 0.01)),
+                                           (2880 * 0.99**cycle, 0.5, (0.01, 1.5))):
+            t += list(np.linspace(clock, clock + seconds, 11))
+            v += list(np.linspace(v0, v1, 11))
+            i += [current] * 11
+            clock += seconds + 1
+    data = CyclerData("ramp", "csv", 0.002, *tabulate(
+        pd.DataFrame({"time_s": t, "voltage_V": v, "current_mA": i}), 0.002))
+    held_out = {"sei_site_blocking": 0.8, "carbon_film_resistance": 0.3}
+
+    def fake_forecast(cell, data, name, fitted_cycles, model, fade_only, workers=None):
+        if name == "swelling_damage":
+            raise SimulationError("fade run failed: the solver stopped at cycle 4")
+        assert fitted_cycles == 14
+        curve = pd.DataFrame({"cycle": [15], "role": ["held out"]})
+        return fade_ranking.MechanismForecast(name, {}, 0.1, held_out[name], 0.5, 0.2, 1.0,
+                                              curve=curve)
+
+    monkeypatch.setattr(fade_ranking, "forecast", fake_forecast)
+    lines = []
+    ranking = fade_ranking.rank_mechanisms(
+        "soft_carbon_half_cell", data, mechanisms=["sei_site_blocking", "swelling_damage",
+                                                   "carbon_film_resistance"],
+        progress=lines.append)
+    table = ranking.table()
+    assert table["mechanism"].tolist() == ["carbon_film_resistance", "sei_site_blocking",
+                                           "swelling_damage"]
+    assert table["rank"].tolist()[:2] == [1, 2] and pd.isna(table["rank"].iloc[2])
+    assert table["note"].iloc[2] == "failed: fade run failed: the solver stopped at cycle 4"
+    assert lines[0].startswith("ranking 3 mechanisms on ramp: fit cycles 1-14, predict 15-20")
+    assert lines[2].startswith("mechanism 2 of 3 swelling_damage: failed:")
+    assert "elapsed" in lines[3] and "to go" in lines[3]
