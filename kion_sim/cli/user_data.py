@@ -101,22 +101,27 @@ def _rank_mechanisms(args, data) -> int:
                          indent=2, default=str))
         return 0
     table = ranking.table()
+    def points(column):  # a dash, not nan, where a mechanism gave no number
+        return ["-" if pd.isna(v) else f"{float(v):+.2f}" if column.startswith("last")
+                else f"{float(v):.2f}" for v in table[column]]
+
     readable = pd.DataFrame({
         "rank": table["rank"].map(lambda r: "-" if pd.isna(r) else str(int(r))),
         "mechanism": table["mechanism"],
-        "held-out RMS [points]": table["held_out_rms_points"].round(2),
-        "last cycle error [points]": table["last_cycle_error_points"].round(2),
-        "fitted RMS [points]": table["fitted_rms_points"].round(2),
-        "fast path error [points]": table["fast_path_error_points"].round(2),
-        "time [s]": table["seconds"].round(0),
-        "note": table["note"].replace("", "-")})
+        "held out\nRMS [points]": points("held_out_rms_points"),
+        "last cycle\nerror [points]": points("last_cycle_error_points"),
+        "fitted\nRMS [points]": points("fitted_rms_points"),
+        "fast path\nerror [points]": points("fast_path_error_points")})
     print(f"{cell} ({args.model}) on {data.source}: each mechanism fitted to cycles "
           f"1-{ranking.fitted_cycles}, predicting {ranking.fitted_cycles + 1}-{ranking.cycles} "
-          f"(retention in points of cycle 2's capacity; measured scatter "
-          f"{ranking.uncertainty_points:.2f} points a cycle)")
-    print(format_table(readable, text_width=30))
-    print(f"Held-out RMS differences below ~{ranking.uncertainty_points:.1f} points (a "
-          f"cycle's uncertainty) or the fast path's error do not separate mechanisms.")
+          f"(retention in points of cycle 2's capacity)")
+    print(format_table(readable))
+    for row in table.itertuples():
+        if row.note:
+            print(f"  {row.mechanism}: {row.note} ({row.seconds:.0f} s)")
+    print(f"Ranked by the held-out RMS. Differences below a cycle's uncertainty "
+          f"({ranking.uncertainty_points:.2f} points: the file's scatter, at least the fast "
+          f"path's 0.5) or the fast path's error do not separate mechanisms.")
     print(f"wrote {', '.join(p.name for p in paths)} to {paths[0].parent}")
     return 0
 
