@@ -64,7 +64,7 @@ def test_the_file_holds_the_simulated_fade(known):
     assert retention.iloc[-1] < 0.95  # enough fade to fit: > 5 points over 18 cycles
 
 
-@pytest.mark.slow  # ~2.5 min on the loaded 2-core machine (12 fast-path runs of 20 cycles)
+@pytest.mark.slow  # 112-158 s on the loaded 2-core machine (~12 fast-path runs of 20 cycles)
 def test_the_whole_file_fit_recovers_the_known_fade_value(known, tmp_path, capsys):
     # The fit starts from the stored value, a factor 3 (half a decade) from the truth.
     assert abs(np.log10(known["stored"] / known["truth"])) > 0.45
@@ -85,7 +85,7 @@ def test_the_whole_file_fit_recovers_the_known_fade_value(known, tmp_path, capsy
     assert len(curve) == CYCLES and (tmp_path / "fade_fit.png").stat().st_size > 10_000
 
 
-@pytest.mark.slow  # ~3 min on the loaded 2-core machine: two fade fits and two predictions
+@pytest.mark.slow  # 158-197 s on the loaded 2-core machine: two fade fits, two predictions
 def test_held_out_cycles_rank_the_generating_mechanism_first_or_within_its_error(known):
     data = read_cycler(known["path"], MASS_MG)
     lines = []
