@@ -287,7 +287,8 @@ def _add_calibrate_command(commands) -> None:
     calibration.add_argument("--exact", action="store_true",
                              help="simulate every cycle (default: fast fade path)")
     calibration.add_argument("--mechanism", help="fade mechanism (default: the cell's own; "
-                             "kion-sim mechanisms lists them)")
+                             "kion-sim mechanisms lists them); with --data, 'all' ranks "
+                             "them by held-out cycles")
     calibration.add_argument("--strategy", choices=("staged", "least-squares"),
                              default="staged", help="staged (default: short-run targets "
                              "apart from long ones, runs in parallel) or least-squares (the "
@@ -306,6 +307,18 @@ def _add_calibrate_command(commands) -> None:
     calibration.add_argument("--mass", type=float, help="with --data: active mass [mg]")
     calibration.add_argument("--data-format", help="with --data: override the format the "
                              "suffix implies")
+    calibration.add_argument("--holdout", type=float, default=0.3, metavar="FRACTION",
+                             help="with --data and --mechanism all: the last FRACTION of "
+                                  "cycles is predicted, not fitted (default 0.3)")
+    calibration.add_argument("--fade-only", action="store_true",
+                             help="with --data: hold the capacity and diffusivity at the "
+                                  "cell's values and fit only the fade value(s) (faster)")
+    calibration.add_argument("--budget", type=_positive_number, metavar="SECONDS",
+                             help="with --data and --mechanism all: wall time per mechanism "
+                                  "(its fit then runs on one core; default: no limit)")
+    calibration.add_argument("--json", action="store_true",
+                             help="with --data: print the fit (or ranking) as JSON")
+    _add_out(calibration, "kion_sim_output")
 
 
 def _add_mechanisms_command(commands) -> None:
