@@ -274,7 +274,8 @@ def pybop_gitt_fit(record: pd.DataFrame, cell="soft_carbon_half_cell",
     before), ``diffusion_time_s`` (``R^2/D``), ``diffusivity_m2_s`` with ``R = 3 V/S``,
     ``series_resistance_ohm`` (everything but diffusion, as one linear resistance),
     ``rmse_V`` and the pulse's ``duration_s`` (every current step between two rests counts;
-    kion_sim's :func:`~kion_sim.analysis.gitt.analyse_gitt` flags those too long for GITT). ``radial_points``: the sphere's mesh (PyBOP's default 20).
+    kion_sim's :func:`~kion_sim.analysis.gitt.analyse_gitt` flags those too long for GITT).
+    ``radial_points``: the sphere's mesh (PyBOP's default 20).
     """
     record = split_pulses(record)
     windows = pulse_windows(record)
