@@ -2,7 +2,9 @@
 
 The notebooks are stored without outputs; here each is executed in a fresh kernel of the
 interpreter running the tests (not whatever "python3" kernel a machine has registered), in its
-own folder, so it sees the installed kion_sim as a user would.
+own folder, so it sees the installed kion_sim as a user would. A notebook that needs an
+optional extra lists its modules in its metadata (``"kion_sim": {"requires": ["pybop"]}``)
+and is skipped where one is not installed, as that extra's tests are.
 """
 
 import sys
@@ -48,6 +50,8 @@ def test_notebook_is_stored_without_outputs(path):
 @pytest.mark.parametrize("path", notebook_paths(), ids=lambda path: path.stem)
 def test_notebook_runs_without_error(path):
     notebook = nbformat.read(path, as_version=4)
+    for module in notebook.metadata.get("kion_sim", {}).get("requires", []):
+        pytest.importorskip(module, reason=f"{path.name} needs {module} (an optional extra)")
     kernel = KernelManager(kernel_name="kion_sim_tests", kernel_spec_manager=ThisInterpreter())
     client = nbclient.NotebookClient(notebook, km=kernel, timeout=CELL_TIMEOUT_S,
                                      resources={"metadata": {"path": str(path.parent)}})
