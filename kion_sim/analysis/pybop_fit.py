@@ -121,6 +121,22 @@ def _dataset(pybop, record: pd.DataFrame, mass_g: float):
                           "Voltage [V]": record["voltage_V"].to_numpy(float)})
 
 
+def _stop_at_current_steps(simulator, dataset) -> None:
+    """Make the solver stop at every change of the current, not only at the record's ends.
+
+    PyBOP 26.3 solves a dataset's protocol with ``t_eval = [start, end]``; after a long rest
+    the adaptive step then jumps over the 1 ms step of the next pulse, and the solution misses
+    a whole step (0.3 V off in a GITT record). ``t_eval`` points are where PyBaMM's solvers
+    restart, so every step's two ends are added (``_t_eval`` is private: PyBOP is pinned).
+    """
+    t = np.asarray(dataset["Time [s]"], float)
+    current = np.asarray(dataset["Current [A]"], float)
+    changes = np.flatnonzero(np.diff(current) != 0)
+    stops = np.unique(np.concatenate([t[[0, -1]], t[changes], t[changes + 1]]))
+    if getattr(simulator, "_t_eval", None) is not None:
+        simulator._t_eval = stops  # an array: PyBaMM stops at each; a list must be [t0, tf]
+
+
 def _start_stoichiometry(record: pd.DataFrame, cell) -> float:
     """The carbon's stoichiometry at the record's first row: its ``stoichiometry`` column, or
     the carbon's OCP table inverted at that (rest) voltage, a half cell's K metal at 0 V."""
@@ -204,6 +220,7 @@ def fit_diffusivity(record: pd.DataFrame, cell="soft_carbon_half_cell",
     dataset = _dataset(pybop, record, active_mass_g(cell))
     simulator = pybop.pybamm.Simulator(built, parameter_values=values, protocol=dataset,
                                        var_pts={**built.default_var_pts, **(mesh_points or {})})
+    _stop_at_current_steps(simulator, dataset)
     # weighting by time step: a pulse is logged every 0.3 s, its rest every ~50 s
     cost = pybop.RootMeanSquaredError(dataset, weighting="domain")
     clock = time.perf_counter()
