@@ -17,12 +17,12 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-pytest.importorskip("pybop")
+import kion_sim
+from kion_sim.analysis.gitt import gitt_record
+from kion_sim.analysis.pybop_fit import fit_diffusivity, pybop_gitt_fit
+from kion_sim.errors import InvalidInputError
 
-import kion_sim  # noqa: E402
-from kion_sim.analysis.gitt import gitt_record  # noqa: E402
-from kion_sim.analysis.pybop_fit import fit_diffusivity, pybop_gitt_fit  # noqa: E402
-from kion_sim.errors import InvalidInputError  # noqa: E402
+pybop = pytest.importorskip("pybop")
 
 CELL = "soft_carbon_half_cell"
 TRUE_DIFFUSIVITY = 6.0e-17  # m2/s; the set holds ~4.9e-17
@@ -101,3 +101,26 @@ def test_pybops_gitt_application_screens_d_within_a_factor_of_two(gitt):
 def test_pybops_gitt_application_refuses_a_full_cell(gitt):
     with pytest.raises(InvalidInputError, match="full cell: give a half cell"):
         pybop_gitt_fit(gitt, "full_cell")
+
+
+def test_pybop_fits_the_registered_set_with_pybamms_own_spm():
+    """The path docs/pybop.md shows a PyBOP user: no kion_sim code but the entry point."""
+    import pybamm
+
+    values = pybamm.ParameterValues("KionSim_soft_carbon_half_cell")
+    model = pybamm.lithium_ion.SPM({"working electrode": "positive"})
+    key = "Positive particle diffusivity [m2.s-1]"
+    truth = values.copy()
+    truth.update({key: TRUE_DIFFUSIVITY,
+                  "Current function [A]": values["Nominal cell capacity [A.h]"] / 2})
+    solution = pybamm.Simulation(model, parameter_values=truth).solve(
+        [0, 1200], t_interp=np.linspace(0, 1200, 241))
+    data = pybop.Dataset({name: solution[name].entries
+                          for name in ("Time [s]", "Current [A]", "Voltage [V]")})
+    values[key] = pybop.Parameter(initial_value=START, bounds=[1e-18, 1e-14],
+                                  transformation=pybop.LogTransformation())
+    simulator = pybop.pybamm.Simulator(model, parameter_values=values, protocol=data)
+    problem = pybop.Problem(simulator, pybop.SumSquaredError(data))
+    result = pybop.SciPyMinimize(problem).run()
+    # the same model made the data: only the optimiser's tolerance is left
+    assert result.best_inputs[key] == pytest.approx(TRUE_DIFFUSIVITY, rel=0.01)
