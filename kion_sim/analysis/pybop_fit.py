@@ -44,7 +44,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from kion_sim.analysis.gitt import split_pulses, volume_to_surface_m
+from kion_sim.analysis.gitt import REQUIRED_COLUMNS, split_pulses, volume_to_surface_m
 from kion_sim.errors import InvalidInputError, KionSimError, require_positive
 
 INSTALL_HINT = "pip install 'kion_sim[pybop]'"
@@ -89,6 +89,23 @@ def pulse_windows(record: pd.DataFrame) -> list[np.ndarray]:
             continue
         windows.append(np.arange(rows[0] - 1, after[-1] + 1))
     return windows
+
+
+def _checked(record: pd.DataFrame) -> pd.DataFrame:
+    """``record`` sorted by time, or :class:`InvalidInputError` naming what it lacks."""
+    missing = [c for c in REQUIRED_COLUMNS if c not in record.columns]
+    if missing:
+        raise InvalidInputError(f"a record needs columns {', '.join(REQUIRED_COLUMNS)}; "
+                                f"missing {', '.join(missing)}")
+    record = record.sort_values("time_s", kind="stable").reset_index(drop=True)
+    values = record[list(REQUIRED_COLUMNS)].to_numpy(float)
+    if len(record) < 2 or not np.isfinite(values).all():
+        raise InvalidInputError("a record needs at least two rows of finite time_s, voltage_V "
+                                "and current_mA_g")
+    if not (record["current_mA_g"] != 0).any():
+        raise InvalidInputError("the record holds no current: every point is at rest, so "
+                                "nothing in it depends on the diffusivity")
+    return record
 
 
 def _duration_s(window: pd.DataFrame) -> float:
@@ -186,15 +203,18 @@ def fit_diffusivity(record: pd.DataFrame, cell="soft_carbon_half_cell",
 
     Examples
     --------
-    >>> import kion_sim  # doctest: +SKIP
+    >>> import kion_sim
     >>> result = kion_sim.simulate("soft_carbon_half_cell", "Discharge at 100 mA/g for 20 min",
-    ...                            model="SPM", degradation=False)  # doctest: +SKIP
-    >>> fit = fit_diffusivity(result.timeseries, initial_diffusivity_m2_s=1.5e-16)  # doctest: +SKIP
-    >>> f"{fit.diffusivity_m2_s:.2g}"  # doctest: +SKIP
+    ...                            model="SPM", degradation=False)
+    >>> fit = fit_diffusivity(result.timeseries, initial_diffusivity_m2_s=1.5e-16)
+    >>> f"{fit.diffusivity_m2_s:.2g}"  # the set's own value, 4.9e-17
     '4.9e-17'
     """
-    record = split_pulses(record)  # the record's faults first, before any solve
-    if pulse is not None:
+    # the record's faults first, before any solve; a rate curve need not hold a rest
+    if pulse is None:
+        record = _checked(record)
+    else:
+        record = split_pulses(record)
         record = record.iloc[_pulse_rows(record, pulse)].reset_index(drop=True)
     start = (None if initial_diffusivity_m2_s is None else
              require_positive("initial_diffusivity_m2_s", initial_diffusivity_m2_s, "m2/s"))

@@ -31,7 +31,7 @@ TOLERANCE = 0.05
 NOISE_V = 1e-3
 GITT = ("(Discharge at 100 mA/g for 20 min; Rest for 40 min; Discharge at 50 mA/g for 60 s;"
         " Rest for 40 min) x 2")
-DISCHARGE = "Discharge at 100 mA/g for 20 min; Rest for 20 min"
+RATE_STEPS = "Discharge at 100 mA/g for 10 min; Discharge at 400 mA/g for 5 min"  # no rest
 FIT_MESH = {"r_p": 30}
 
 
@@ -80,8 +80,8 @@ def test_the_whole_gitt_record_fits_too_its_steps_after_long_rests_included(gitt
     assert fit.rmse_V < 2 * NOISE_V
 
 
-def test_pybop_on_kion_sims_model_recovers_d_from_a_short_discharge():
-    record = _measured(DISCHARGE, seed=2)
+def test_pybop_on_kion_sims_model_recovers_d_from_two_rate_steps_without_a_rest():
+    record = _measured(RATE_STEPS, seed=2)
     fit = fit_diffusivity(record, CELL, initial_diffusivity_m2_s=START, mesh_points=FIT_MESH)
     assert fit.diffusivity_m2_s == pytest.approx(TRUE_DIFFUSIVITY, rel=TOLERANCE)
 

@@ -62,3 +62,10 @@ def test_a_pulse_number_beyond_the_record_names_the_valid_range():
 def test_a_start_that_is_not_a_positive_diffusivity_is_refused():
     with pytest.raises(InvalidInputError, match="initial_diffusivity_m2_s must be positive"):
         fit_diffusivity(GITT, pulse=0, initial_diffusivity_m2_s=-1e-16)
+
+
+def test_a_whole_record_needs_its_columns_and_some_current():
+    with pytest.raises(InvalidInputError, match="missing current_mA_g"):
+        fit_diffusivity(GITT.drop(columns="current_mA_g"))
+    with pytest.raises(InvalidInputError, match="no current"):
+        fit_diffusivity(_record([0, 0]))
