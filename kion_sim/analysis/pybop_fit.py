@@ -345,7 +345,9 @@ def pybop_gitt_fit(record: pd.DataFrame, cell="soft_carbon_half_cell",
     tau = np.asarray(data["Particle diffusion time scale [s]"], float)
     rmse = next(k for k in data.data if k.endswith("[V]"))
     durations = np.array([_duration_s(record.iloc[rows]) for rows in windows])
-    if len(windows) < 2 or record["current_mA_g"].sum() < 0:  # PyBOP orders by stoichiometry
+    # PyBOP reverses its table unless the pulses' stoichiometry rises from first to last
+    first, last = (_start_stoichiometry(record.iloc[windows[i]], cell) for i in (0, -1))
+    if not (len(windows) > 1 and last > first):
         durations = durations[::-1]
     return pd.DataFrame({"stoichiometry": np.asarray(data["Stoichiometry"], float),
                          "duration_s": durations,
