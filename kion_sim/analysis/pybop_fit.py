@@ -11,7 +11,9 @@ Which code does what
     **kion_sim's own model** (:func:`kion_sim.models.build_model`): the carbon's hollow-rod
     wall, its concentration-dependent Butler-Volmer kinetics and the K-metal counter
     electrode, with every value of the cell's set held but the carbon's diffusivity, fitted
-    log-transformed. The record is a short discharge or rate step (fitted from the set's start)
+    log-transformed (with ``exchange_currents=True`` the carbon's and the K metal's exchange
+    currents too, which separates the counter electrode's kinetics from the carbon's
+    diffusion). The record is a short discharge or rate step (fitted from the set's start)
     or one GITT pulse with the rest after it (fitted from the stoichiometry the rest before it
     reached). Seconds per fit.
 :func:`pybop_gitt_fit`
@@ -37,6 +39,8 @@ sign of :func:`kion_sim.analysis.gitt.gitt_record`), optionally ``stoichiometry`
 
 from __future__ import annotations
 
+import dataclasses
+import numbers
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -65,7 +69,8 @@ def require_pybop():
 @dataclass(frozen=True)
 class DiffusivityFit:
     """What :func:`fit_diffusivity` found: the diffusivity at 25 C, its start, the fit's
-    root-mean-square voltage error, the wall time, and PyBOP's own result."""
+    root-mean-square voltage error, the wall time, PyBOP's own result, and every fitted value
+    (the exchange currents too, when fitted) by its PyBaMM name."""
 
     diffusivity_m2_s: float
     initial_diffusivity_m2_s: float
@@ -73,6 +78,7 @@ class DiffusivityFit:
     seconds: float
     window: tuple[float, float]  # record time [s] fitted, start and end
     result: Any
+    fitted: dict[str, float]  # PyBaMM name -> fitted value (a law's reference value)
 
 
 def pulse_windows(record: pd.DataFrame) -> list[np.ndarray]:
@@ -177,7 +183,7 @@ def _cell(cell):
 def fit_diffusivity(record: pd.DataFrame, cell="soft_carbon_half_cell",
                     initial_diffusivity_m2_s: float | None = None, pulse: int | None = None,
                     model: str = "SPM", mesh_points: dict[str, int] | None = None,
-                    optimiser=None) -> DiffusivityFit:
+                    optimiser=None, exchange_currents: bool = False) -> DiffusivityFit:
     """Fit the carbon's diffusivity of ``cell`` to ``record`` with PyBOP on kion_sim's model.
 
     Parameters
@@ -200,6 +206,11 @@ def fit_diffusivity(record: pd.DataFrame, cell="soft_carbon_half_cell",
         PyBaMM ``var_pts`` overrides, e.g. ``{"r_p": 30}`` for a half cell's carbon.
     optimiser
         A PyBOP optimiser class (default ``pybop.SciPyMinimize``).
+    exchange_currents
+        Also fit the carbon's exchange current and, in a half cell, the K-metal counter
+        electrode's (their reference values, log-transformed), so that neither is absorbed
+        into the diffusivity. Needs pulses at several stoichiometries: the carbon's depends on
+        its surface concentration, the K metal's does not.
 
     Examples
     --------
@@ -227,16 +238,16 @@ def fit_diffusivity(record: pd.DataFrame, cell="soft_carbon_half_cell",
     values = parameter_values(cell, built)
     slot = cell.carbon.slot
     key = _carbon_key(values, f"{slot} particle diffusivity [m2.s-1]")
-    start = _at_25C(values[key]) if start is None else start
     if pulse is not None or "stoichiometry" in record.columns:
         concentration = _carbon_key(values, f"Initial concentration in {slot.lower()} "
                                             f"electrode [mol.m-3]")
         maximum = values[_carbon_key(values, f"Maximum concentration in {slot.lower()} "
                                              f"electrode [mol.m-3]")]
         values[concentration] = _start_stoichiometry(record, cell) * maximum
-    values[key] = pybop.Parameter(initial_value=start,
-                                  bounds=[start / BOUNDS_FACTOR, start * BOUNDS_FACTOR],
-                                  transformation=pybop.LogTransformation())
+    names = {key: _free(pybop, values, key, start)}
+    if exchange_currents:
+        for kinetics in _exchange_current_keys(values, cell):
+            names[kinetics] = _free(pybop, values, kinetics)
     dataset = _dataset(pybop, record, active_mass_g(cell))
     simulator = pybop.pybamm.Simulator(built, parameter_values=values, protocol=dataset,
                                        var_pts={**built.default_var_pts, **(mesh_points or {})})
@@ -245,10 +256,43 @@ def fit_diffusivity(record: pd.DataFrame, cell="soft_carbon_half_cell",
     cost = pybop.RootMeanSquaredError(dataset, weighting="domain")
     clock = time.perf_counter()
     result = (optimiser or pybop.SciPyMinimize)(pybop.Problem(simulator, cost)).run()
-    fitted = float(result.best_inputs[key])
-    return DiffusivityFit(fitted, start, float(result.best_cost), time.perf_counter() - clock,
-                          (float(record["time_s"].iloc[0]), float(record["time_s"].iloc[-1])),
-                          result)
+    fitted = {k: float(result.best_inputs[name]) for k, name in names.items()}
+    return DiffusivityFit(fitted[key], float(values[names[key]].initial_value), float(
+        result.best_cost), time.perf_counter() - clock, (float(record["time_s"].iloc[0]),
+                                                         float(record["time_s"].iloc[-1])),
+        result, fitted)
+
+
+def _exchange_current_keys(values, cell) -> list[str]:
+    """The carbon's exchange current, and a half cell's K-metal counter electrode's."""
+    slot = cell.carbon.slot
+    keys = [_carbon_key(values, f"{slot} electrode exchange-current density [A.m-2]")]
+    metal = "Exchange-current density for lithium metal electrode [A.m-2]"
+    return keys + [metal] if cell.is_half_cell and metal in values.keys() else keys
+
+
+def _free(pybop, values, key: str, start: float | None = None) -> str:
+    """Make ``values[key]`` a PyBOP parameter, log-transformed, 100x either way from its start
+    (default: the set's value); returns its input name. A kion_sim law (Arrhenius diffusivity,
+    Butler-Volmer exchange current) keeps its form: its reference value (25 C) is fitted."""
+    import pybamm
+
+    law = values[key]
+    fields = ([f.name for f in dataclasses.fields(law) if f.name.startswith("reference_")]
+              if dataclasses.is_dataclass(law) else [])
+    if fields:
+        name = f"{key} (reference)"
+        initial = getattr(law, fields[0]) if start is None else start
+        values[key] = dataclasses.replace(law, **{fields[0]: pybamm.Parameter(name)})
+    elif isinstance(law, numbers.Real):
+        name, initial = key, float(law) if start is None else start
+    else:
+        raise InvalidInputError(f"{key} is {law!r}: PyBOP can fit a number or a kion_sim law "
+                                f"with a reference value here, not this")
+    values[name] = pybop.Parameter(initial_value=initial,
+                                   bounds=[initial / BOUNDS_FACTOR, initial * BOUNDS_FACTOR],
+                                   transformation=pybop.LogTransformation())
+    return name
 
 
 def _at_25C(diffusivity) -> float:
