@@ -151,6 +151,8 @@ def _stop_at_current_steps(simulator, dataset) -> None:
     the adaptive step then jumps over the 1 ms step of the next pulse, and the solution misses
     a whole step (0.3 V off in a GITT record). ``t_eval`` points are where PyBaMM's solvers
     restart, so every step's two ends are added (``_t_eval`` is private: PyBOP is pinned).
+    PyBOP's pull request #967 (merged July 2026, after 26.3) adds the discontinuities itself;
+    with a release that has it, this goes.
     """
     t = np.asarray(dataset["Time [s]"], float)
     current = np.asarray(dataset["Current [A]"], float)
