@@ -178,3 +178,28 @@ def write_comparison(comparison, folder: str | Path, title: str, dqdv=None) -> l
                       files.figure(plot_dqdv(dqdv.results, f"{title}: dQ/dV"),
                                    "compare_dqdv.png")]
     return paths
+
+
+def write_fade_fit(curve: pd.DataFrame, folder: str | Path, title: str) -> list[Path]:
+    """A fade fit's measured and fitted retention per cycle (a ``fade_curve`` table): CSV and
+    PNG, both or neither."""
+    from kion_sim.plotting.fade_fit import plot_fade_fit
+
+    with staged_files(folder) as files:
+        paths = [files.table(curve, "fade_fit.csv"),
+                 files.figure(plot_fade_fit(curve, title), "fade_fit.png")]
+    return paths
+
+
+def write_fade_ranking(ranking, folder: str | Path, title: str) -> list[Path]:
+    """A ``FadeRanking``: its table, every mechanism's predicted curve and their figure, all
+    or none (the figure only if some mechanism ran)."""
+    from kion_sim.plotting.fade_fit import plot_fade_ranking
+
+    curves = ranking.curves()
+    with staged_files(folder) as files:
+        paths = [files.table(ranking.table().drop(columns=["fitted"]), "fade_ranking.csv")]
+        if not curves.empty:
+            paths += [files.table(curves, "fade_ranking_curves.csv"),
+                      files.figure(plot_fade_ranking(curves, title), "fade_ranking.png")]
+    return paths

@@ -98,9 +98,12 @@ def differential_capacity(capacity_mAh_g, voltage_V,
 
     Parameters
     ----------
-    capacity_mAh_g : capacity counted from the step's start, in the order recorded.
-    voltage_V : the voltage at each point; noise and small back-and-forth are fine.
-    settings : grid step, window, polynomial order, peak prominence (see ``DqdvSettings``).
+    capacity_mAh_g
+        Capacity counted from the step's start, in the order recorded.
+    voltage_V
+        The voltage at each point; noise and small back-and-forth are fine.
+    settings
+        Grid step, window, polynomial order, peak prominence (see ``DqdvSettings``).
 
     Raises
     ------

@@ -242,10 +242,14 @@ def analyse_gitt(record: pd.DataFrame, volume_to_surface_m: float,
 
     Parameters
     ----------
-    record : time_s, voltage_V, current_mA_g (discharge positive); see the module docstring.
-    volume_to_surface_m : the particles' ``V/S`` [m] (:func:`volume_to_surface_m` of a cell).
-    settings : rest threshold, sqrt(t) fit window, drift correction (:class:`GittSettings`).
-    initial_stoichiometry, capacity_full_mAh_g : without a ``stoichiometry`` column, the
+    record
+        time_s, voltage_V, current_mA_g (discharge positive); see the module docstring.
+    volume_to_surface_m
+        The particles' ``V/S`` [m] (:func:`volume_to_surface_m` of a cell).
+    settings
+        Rest threshold, sqrt(t) fit window, drift correction (:class:`GittSettings`).
+    initial_stoichiometry, capacity_full_mAh_g
+        Without a ``stoichiometry`` column, the
         stoichiometry at the start and the capacity of the full 0-1 span, to count it from.
 
     Raises
@@ -328,3 +332,66 @@ def _pulse_row(number: int, before: pd.DataFrame, pulse: pd.DataFrame, after: pd
             "sqrt_t_slope_V_s05": slope, "fit_r2": r2, "drift_V_s": drift,
             "diffusivity_m2_s": diffusivity, "short_time_ratio": ratio,
             "short_time_ok": bool(ratio <= SHORT_TIME_LIMIT)}
+
+
+def _non_increasing(values: np.ndarray) -> np.ndarray:
+    """The closest non-increasing sequence (least squares, pool-adjacent-violators)."""
+    blocks: list[list[float]] = []  # [mean, count]
+    for value in values:
+        blocks.append([float(value), 1.0])
+        while len(blocks) > 1 and blocks[-2][0] < blocks[-1][0]:
+            mean, count = blocks.pop()
+            blocks[-1] = [(blocks[-1][0] * blocks[-1][1] + mean * count)
+                          / (blocks[-1][1] + count), blocks[-1][1] + count]
+    return np.concatenate([np.full(int(count), mean) for mean, count in blocks])
+
+
+def quasi_equilibrium_ocp(analysis: GittAnalysis, outside_stoichiometry=None,
+                          outside_potential_V=None) -> pd.DataFrame:
+    """The OCP table a GITT measures: the voltage at each rest end against stoichiometry.
+
+    Rest ends are sorted by stoichiometry and made non-increasing in potential by
+    least squares (pool-adjacent-violators: noise, or a rest too short to relax, can make two
+    neighbours cross); rest ends at the same stoichiometry are averaged. Outside the measured
+    span the table takes ``outside_*`` (the material's previous OCP), keeping only the points
+    that continue the measured curve monotonically, so the table still spans the whole window.
+    Columns ``stoichiometry``, ``ocp_V`` and ``measured``; ``attrs["measured_span"]``.
+
+    Examples
+    --------
+    >>> ocp = pd.DataFrame({"stoichiometry": [0.3, 0.1, 0.2], "voltage_V": [0.2, 0.5, 0.31]})
+    >>> analysis = GittAnalysis(pd.DataFrame(), ocp, pd.DataFrame(), 1e-7, GittSettings())
+    >>> quasi_equilibrium_ocp(analysis, [0.0, 0.15, 1.0], [1.0, 0.4, 0.0])["ocp_V"].tolist()
+    [1.0, 0.5, 0.31, 0.2, 0.0]
+    """
+    rests = analysis.ocp[["stoichiometry", "voltage_V"]].astype(float)
+    if rests["stoichiometry"].isna().any() or not np.isfinite(rests["voltage_V"]).all():
+        raise InvalidInputError("the GITT's rest ends have no stoichiometry (give the record a "
+                                "stoichiometry column, or the analysis the initial "
+                                "stoichiometry and the full capacity to count it from)")
+    rests = rests.groupby("stoichiometry", as_index=False)["voltage_V"].mean()
+    if len(rests) < 2:
+        raise InvalidInputError(f"an OCP table needs rest ends at 2 or more stoichiometries; "
+                                f"this record has {len(rests)}")
+    sto = rests["stoichiometry"].to_numpy()
+    ocp = _non_increasing(rests["voltage_V"].to_numpy())
+    low_side, high_side = [], []
+    if outside_stoichiometry is not None:
+        x = np.asarray(outside_stoichiometry, float)
+        y = np.asarray(outside_potential_V, float)
+        floor = ocp[0]
+        for xi, yi in sorted(zip(x[x < sto[0]], y[x < sto[0]], strict=True), reverse=True):
+            if yi >= floor:  # walking down in stoichiometry, the OCP must not fall
+                low_side.append((xi, yi))
+                floor = yi
+        ceiling = ocp[-1]
+        for xi, yi in sorted(zip(x[x > sto[-1]], y[x > sto[-1]], strict=True)):
+            if yi <= ceiling:
+                high_side.append((xi, yi))
+                ceiling = yi
+    rows = [(xi, yi, False) for xi, yi in reversed(low_side)]
+    rows += [(xi, yi, True) for xi, yi in zip(sto, ocp, strict=True)]
+    rows += [(xi, yi, False) for xi, yi in high_side]
+    table = pd.DataFrame(rows, columns=["stoichiometry", "ocp_V", "measured"])
+    table.attrs["measured_span"] = (float(sto[0]), float(sto[-1]))
+    return table

@@ -57,6 +57,9 @@ def main(argv: list[str] | None = None) -> int:
         args = build_parser().parse_args(argv)
     except SystemExit as done:  # --help, or a usage error already reported in one line
         return done.code if isinstance(done.code, int) else 2
+    import matplotlib
+
+    matplotlib.use("Agg")  # the command line writes figures to files; no screen is assumed
     try:
         return COMMANDS[args.command](args) or 0
     except KionSimError as error:

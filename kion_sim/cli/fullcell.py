@@ -1,10 +1,12 @@
-"""``full-cell``: predict the K0.6CoO2 || soft carbon cell from a design."""
+"""``full-cell``: predict a full cell (the K0.6CoO2 || soft carbon cell, a user's cell file or
+a BPX file) from a design."""
 
 from __future__ import annotations
 
 import sys
 
 from kion_sim.cli.uncertainty import intervals
+from kion_sim.errors import InvalidInputError
 from kion_sim.terminal import format_number_list
 
 
@@ -12,10 +14,15 @@ def command_full_cell(args) -> int:
     from kion_sim.fullcell import balance, full_cell_design, predict_full_cell
     from kion_sim.output import check_writable_folder
 
+    if args.uncertainty and args.cell != "full_cell":
+        raise InvalidInputError(f"--uncertainty samples the estimates and fits of the built-in "
+                                f"full_cell only, not {args.cell}; run without --uncertainty, "
+                                f"or on --cell full_cell")
+
     design = full_cell_design(prepotassiation_mAh_g=args.prepotassiation,
                               cathode_excess_pct=args.cathode_excess,
                               cathode_initial_x=args.cathode_x,
-                              window_guards=not args.no_window_guards)
+                              window_guards=not args.no_window_guards, name=args.cell)
     balanced = balance(design)
     check_writable_folder(args.out)
     print(f"N/P = {balanced.n_to_p:.2f} (anode {balanced.anode_window_mAh_cm2:.3f} vs cathode "

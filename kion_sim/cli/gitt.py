@@ -76,20 +76,42 @@ def command_gitt(args) -> int:
 
 
 def _fitted_material_path(args):
-    """``OUT/materials/NAME.toml``, which must not exist yet."""
+    """``OUT/materials/NAME.toml`` (and its OCP ``NAME_ocp.csv`` beside it, where a user's
+    material finds its tables), neither of which may exist yet."""
     from pathlib import Path
 
     from kion_sim.errors import OutputError
 
     path = Path(args.out) / "materials" / f"{args.write_material}.toml"
-    if path.exists():
-        raise OutputError(f"{path} exists; nothing was written (choose another name or --out)")
+    for taken in (path, path.with_name(f"{args.write_material}_ocp.csv")):
+        if taken.exists():
+            raise OutputError(f"{taken} exists; nothing was written (choose another name or "
+                              f"--out)")
     return path
+
+
+def _measured_ocp(analysis, cell, source: str, origin: str):
+    """The OCP table of the GITT's rest ends (the carbon's own outside them) and its source."""
+    import pandas as pd
+
+    from kion_sim.analysis.gitt import quasi_equilibrium_ocp
+
+    previous = cell.carbon.ocp
+    table = quasi_equilibrium_ocp(analysis, previous.stoichiometry, previous.potential_V)
+    low, high = table.attrs["measured_span"]
+    measured = int(table["measured"].sum())
+    kind = cell.carbon.material.table("ocp").provenance
+    how = (f"fitted to {source}: the voltage at the end of each rest of the GITT against the "
+           f"stoichiometry ({measured} stoichiometries, {low:.3f}-{high:.3f}; made "
+           f"non-increasing by least squares where neighbours cross; kion-sim gitt); outside "
+           f"that span the OCP of {origin} ({kind})")
+    return pd.DataFrame({"stoichiometry": table["stoichiometry"], "ocp_V": table["ocp_V"]}), how
 
 
 def _write_fitted_material(args, cell, analysis, source: str):
     """The cell's carbon with its diffusivity replaced by the GITT's (median of the short
-    pulses; the 1-sigma factor from their spread), as ``OUT/materials/NAME.toml``."""
+    pulses; the 1-sigma factor from their spread) and its OCP by the rest ends' (beside it,
+    ``NAME_ocp.csv``), as ``OUT/materials/NAME.toml``."""
     from pathlib import Path
 
     import numpy as np
@@ -111,14 +133,23 @@ def _write_fitted_material(args, cell, analysis, source: str):
            f"{1e6 * analysis.volume_to_surface_m:.3g} um, drift correction "
            f"{'on' if args.correct_drift else 'off'} (kion-sim gitt); 1-sigma factor from "
            f"the pulses' spread")
-    from kion_sim.parameters.catalog import material_names
+    from kion_sim.parameters.catalog import load_material, material_names
 
     material = cell.carbon.material  # a built-in by name, a user's material by its file
     origin = material.name if material.name in material_names() else str(material.path)
-    text = fitted_material(args.write_material, origin, "diffusivity [m2.s-1]", value,
-                           factor, how)
+    ocp, ocp_how = _measured_ocp(analysis, cell, source, origin)
     path = _fitted_material_path(args)
-    with staged_files(path.parent) as files:
+    csv_name = f"{args.write_material}_ocp.csv"
+    # the values the cell simulated with where they differ from the file (its stored fit):
+    # the OCP's stoichiometry was counted with them
+    written = load_material(origin).quantities
+    carried = {k: q for k, q in material.quantities.items()
+               if k in written and q != written[k] and k != "diffusivity [m2.s-1]"}
+    text = fitted_material(args.write_material, origin, "diffusivity [m2.s-1]", value,
+                           factor, how, ocp=(csv_name, ocp_how), carried=carried)
+    with staged_files(path.parent) as files:  # the TOML and its OCP: both or neither
+        files.table(ocp, csv_name)
         files.file(path.name, lambda temporary: Path(temporary).write_text(text))
-    print(f"fitted diffusivity {value:.3g} m2/s (x{factor:.2f}) written to {path}")
+    print(f"fitted diffusivity {value:.3g} m2/s (x{factor:.2f}) and the OCP of the rest ends "
+          f"written to {path} and {csv_name}")
     return path

@@ -123,7 +123,12 @@ def _add_loo_results(sub) -> None:
 
 
 def _add_cell(sub) -> None:
-    sub.add_argument("--cell", default=DEFAULT_CELL, help=f"default {DEFAULT_CELL}")
+    sub.add_argument("--cell", default=DEFAULT_CELL,
+                     help=f"a built-in cell (kion-sim list), your cell's .toml file, or a BPX "
+                          f".json file: two electrodes make a full cell, one a half cell "
+                          f"against the catalogue's K metal, FILE.json#negative (or #positive) "
+                          f"a half cell of that electrode; BPX carries no fade, trap sites or "
+                          f"particle shapes (default {DEFAULT_CELL})")
 
 
 def _add_list_command(commands) -> None:
@@ -202,7 +207,12 @@ def _add_table_s1_command(commands) -> None:
 
 
 def _add_full_cell_command(commands) -> None:
-    full = commands.add_parser("full-cell", help="predict the K0.6CoO2 || soft carbon cell")
+    full = commands.add_parser("full-cell", help="predict a full cell (default the K0.6CoO2 "
+                                                 "|| soft carbon cell) with its remedies")
+    full.add_argument("--cell", default="full_cell",
+                      help="a built-in full cell (kion-sim list), your full cell's .toml file "
+                           "(kion-sim new cell NAME --from full_cell) or a two-electrode BPX "
+                           ".json file (default full_cell)")
     _add_model(full, "SPMe")
     _add_out(full, "kion_sim_output/full_cell")
     _add_cycles(full, 200, "fade cycles, at least 2", minimum=2,
@@ -277,7 +287,8 @@ def _add_calibrate_command(commands) -> None:
     calibration.add_argument("--exact", action="store_true",
                              help="simulate every cycle (default: fast fade path)")
     calibration.add_argument("--mechanism", help="fade mechanism (default: the cell's own; "
-                             "kion-sim mechanisms lists them)")
+                             "kion-sim mechanisms lists them); with --data, 'all' ranks "
+                             "them by held-out cycles")
     calibration.add_argument("--strategy", choices=("staged", "least-squares"),
                              default="staged", help="staged (default: short-run targets "
                              "apart from long ones, runs in parallel) or least-squares (the "
@@ -296,6 +307,18 @@ def _add_calibrate_command(commands) -> None:
     calibration.add_argument("--mass", type=float, help="with --data: active mass [mg]")
     calibration.add_argument("--data-format", help="with --data: override the format the "
                              "suffix implies")
+    calibration.add_argument("--holdout", type=float, default=0.3, metavar="FRACTION",
+                             help="with --data and --mechanism all: the last FRACTION of "
+                                  "cycles is predicted, not fitted (default 0.3)")
+    calibration.add_argument("--fade-only", action="store_true",
+                             help="with --data: hold the capacity and diffusivity at the "
+                                  "cell's values and fit only the fade value(s) (faster)")
+    calibration.add_argument("--budget", type=_positive_number, metavar="SECONDS",
+                             help="with --data and --mechanism all: wall time per mechanism "
+                                  "(its fit then runs on one core; default: no limit)")
+    calibration.add_argument("--json", action="store_true",
+                             help="with --data: print the fit (or ranking) as JSON")
+    _add_out(calibration, "kion_sim_output")
 
 
 def _add_mechanisms_command(commands) -> None:
@@ -408,7 +431,8 @@ def _add_gitt_command(commands) -> None:
                            "growth draining K) across the next pulse")
     gitt.add_argument("--write-material", metavar="NAME",
                       help="also write OUT/materials/NAME.toml: the cell's carbon with the "
-                           "GITT's diffusivity as a fitted value (for --cell files)")
+                           "GITT's diffusivity as a fitted value and the rest ends' OCP as "
+                           "its OCP table (OUT/materials/NAME_ocp.csv), for --cell files")
     _add_model(gitt, "SPM")
     _add_out(gitt, "kion_sim_output/gitt")
 

@@ -21,6 +21,14 @@ def _print_rate_test(result, cell, test) -> None:
     print(f"recovered on the return to {test.return_mA_g:g} mA/g: {recovered:.1f} %")
 
 
+def _say_what_bpx_lacks(name: str) -> None:
+    from kion_sim.parameters.bpx_cell import bpx_notice
+    from kion_sim.parameters.catalog import is_bpx_reference
+
+    if is_bpx_reference(name):
+        print(bpx_notice(name), file=sys.stderr)
+
+
 def command_simulate(args) -> int:
     from kion_sim.analysis import cycle_summary
     from kion_sim.output import check_writable_folder, write_simulation
@@ -29,6 +37,7 @@ def command_simulate(args) -> int:
 
     # Everything that can be checked is checked before anything is printed or written.
     cell = cell_parameters(args.cell)
+    _say_what_bpx_lacks(args.cell)
     text = named_protocol(args.protocol, cell) if args.protocol is not None \
         else galvanostatic_cycles(cell, args.current, args.cycles)
     protocol = parse_protocol(text)
@@ -62,6 +71,7 @@ def command_rate(args) -> int:
     from kion_sim.simulation import rate_capability
 
     cell = cell_parameters(args.cell)
+    _say_what_bpx_lacks(args.cell)
     for current in args.currents:  # refuse a bad current before the first run, not after
         parse_protocol(galvanostatic_cycles(cell, current, args.cycles))
     check_writable_folder(args.out)

@@ -98,6 +98,10 @@ def command_calibrate(args) -> int:
 
     if args.data:
         return command_calibrate_data(args)
+    if args.mechanism == "all":
+        raise InvalidInputError("--mechanism all ranks the mechanisms on a cycler file's "
+                                "held-out cycles: give --data FILE --mass MG (for Table S1, "
+                                "kion-sim mechanisms --loo compares them)")
     for cell in args.cells:  # an unknown cell or mechanism fails now, not after the first fit
         calibration_plan(cell, args.mechanism)
     if args.write_to:
@@ -195,7 +199,7 @@ def _mechanisms_loo(args) -> int:
     print("Leave one out (fit three figures, predict the fourth; retention in %, capacity "
           "in mAh/g):")
     print(format_table(pd.DataFrame(loo.loo_rows(results))))
-    print(f"The rule (README, written before this table) picks: {pick or '-'} ({why})")
+    print(f"The rule (docs/mechanisms.md, written before this table) picks: {pick or '-'} ({why})")
     return 0
 
 

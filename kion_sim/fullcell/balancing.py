@@ -19,24 +19,36 @@ import numpy as np
 
 from kion_sim.errors import InvalidInputError
 from kion_sim.parameters.assemble import (
+    LIMIT_KEYS,
     CellParameters,
     ElectrodeDesign,
     build_cell_parameters,
     prepotassiated,
 )
-from kion_sim.parameters.catalog import cell_names, load_cell
+from kion_sim.parameters.catalog import Component, cell_names, load_cell, load_material
 
 FULL_CELL = "full_cell"
 
 
-def electrode_window_V(material_name: str) -> tuple[float, float]:
-    """The window the material is cycled in vs K/K+: that of its own half cell."""
+def electrode_window_V(material: str | Component) -> tuple[float, float]:
+    """The window the material is cycled in vs K/K+: that of its own built-in half cell, else
+    (a user's or a BPX file's material) the potential limits its file states."""
+    component = load_material(material) if isinstance(material, str) else material
     for name in cell_names():
         cell = load_cell(name)
-        if cell.kind == "half_cell" and cell.references.get("working") == material_name:
+        if cell.kind == "half_cell" and cell.references.get("working") == component.name:
             return (cell.value("default lower voltage cut-off [V]"),
                     cell.value("default upper voltage cut-off [V]"))
-    raise InvalidInputError(f"no half cell of {material_name!r} says its voltage window")
+    if all(key in component.quantities for key in LIMIT_KEYS):
+        return tuple(component.value(key) for key in LIMIT_KEYS)
+    missing = " and no ".join(repr(k) for k in LIMIT_KEYS if k not in component.quantities)
+    raise InvalidInputError(
+        f"no built-in half cell of {component.name!r} ({component.path}) says its voltage "
+        f"window, and its file states no {missing}; "
+        f"state both, vs K/K+ (e.g. 0.0 and 1.5 V for a carbon), so the full cell can be "
+        f"balanced over them: in a material TOML under [values], in a BPX file under "
+        f"User-defined as 'kion_sim: Negative electrode lower potential limit [V]' (and upper, "
+        f"and Positive)")
 
 
 def stoichiometry_at(design: ElectrodeDesign, potential_V: float) -> float:
@@ -66,8 +78,8 @@ def balance(cell: CellParameters) -> Balance:
         raise InvalidInputError(f"{cell.name} is a half cell; balancing needs a full cell")
     anode, cathode = cell.electrodes["anode"], cell.electrodes["cathode"]
     area_cm2 = cell.values["Electrode height [m]"] * cell.values["Electrode width [m]"] * 1e4
-    a_low, a_high = electrode_window_V(anode.material.name)
-    c_low, c_high = electrode_window_V(cathode.material.name)
+    a_low, a_high = electrode_window_V(anode.material)
+    c_low, c_high = electrode_window_V(cathode.material)
     anode_span = stoichiometry_at(anode, a_low) - stoichiometry_at(anode, a_high)
     cathode_span = stoichiometry_at(cathode, c_low) - stoichiometry_at(cathode, c_high)
     first_charge = cathode.initial_stoichiometry - stoichiometry_at(cathode, c_high)
@@ -89,13 +101,19 @@ def full_cell_design(prepotassiation_mAh_g: float = 0.0, cathode_excess_pct: flo
 
     Parameters
     ----------
-    prepotassiation_mAh_g : K put into the carbon before assembly, per g of carbon.
-    cathode_excess_pct : extra cathode loading, % over the set's value.
-    cathode_initial_x : x in KxCoO2 at assembly (default: the as-made 0.6).
-    anode_loading_mg_cm2 : carbon loading (default: the set's value).
-    material_overrides, electrode_overrides : values replaced before the remedies are applied
+    prepotassiation_mAh_g
+        K put into the carbon before assembly, per g of carbon.
+    cathode_excess_pct
+        Extra cathode loading, % over the set's value.
+    cathode_initial_x
+        x in KxCoO2 at assembly (default: the as-made 0.6).
+    anode_loading_mg_cm2
+        Carbon loading (default: the set's value).
+    material_overrides, electrode_overrides
+        Values replaced before the remedies are applied
         (an uncertainty sample), as in :func:`~kion_sim.parameters.build_cell_parameters`.
-    window_guards : end each charge and discharge also where an electrode reaches a potential
+    window_guards
+        End each charge and discharge also where an electrode reaches a potential
         limit its material states (the cathode's 3.9 V, the carbon's 0 V and 1.5 V), not only
         at the cell's voltage cut-offs; False runs on the cut-offs alone and only reports.
     """

@@ -17,6 +17,10 @@ carried" sentence in the header's ``Description``):
   holding the working electrode in the positive slot, as PyBaMM's half-cell models place it,
   with the K metal's values under "User-defined". :func:`read_bpx` rebuilds the half cell;
   a generic BPX tool sees a partial parameterisation it cannot run as a full cell.
+- A material's density (kion_sim talks in mA/g), double-layer capacitance, potential limits
+  vs K/K+ (where a full cell's steps end), and the cell's
+  protocol window and first step: written under "User-defined" as ``kion_sim: ...`` keys, so
+  ``--cell file.bpx.json`` (:mod:`kion_sim.parameters.bpx_cell`) reads the same cell back.
 - A charge-transfer coefficient other than 0.5 and a thermodynamic factor other than 1
   (BPX assumes both); the export refuses a set that needs them.
 
@@ -40,7 +44,7 @@ from pathlib import Path
 import pybamm
 
 from kion_sim.errors import DataFileError, ParameterSetError
-from kion_sim.parameters.assemble import CellParameters, cell_parameters
+from kion_sim.parameters.assemble import LIMIT_KEYS, CellParameters, cell_parameters
 from kion_sim.parameters.functions import MetalExchangeCurrent
 from kion_sim.parameters.mechanisms import material_fade
 
@@ -230,9 +234,34 @@ def _parameterisation(cell: CellParameters, limits: dict) -> dict:
     for role, (low, high) in limits.items():
         slot = cell.electrodes[role].slot
         parameterisation[f"{slot} electrode"] = _electrode(cell, role, (low, high))
-    if cell.is_half_cell:
-        parameterisation["User-defined"] = _metal_values(values)
+    user = _metal_values(values) if cell.is_half_cell else {
+        "description": "kion_sim's own values (kion_sim.parameters.bpx_cell reads them)"}
+    user.update(_kion_sim_values(cell))
+    parameterisation["User-defined"] = user
     return parameterisation
+
+
+def _kion_sim_values(cell: CellParameters) -> dict:
+    """What kion_sim needs to read the file back as this cell and BPX has no key for: each
+    material's density (mA/g), double-layer capacitance (EIS), the protocol's window and
+    first step (:mod:`kion_sim.parameters.bpx_cell`)."""
+    from kion_sim.parameters import load_cell
+    from kion_sim.parameters.bpx_cell import USER_PREFIX
+
+    component = load_cell(cell.name)
+    user = {}
+    for design in cell.electrodes.values():
+        prefix = f"{USER_PREFIX}{design.slot} electrode "
+        user[prefix + "density [g.cm-3]"] = design.material.value("density [g.cm-3]")
+        for key in ("double-layer capacitance [F.m-2]", *LIMIT_KEYS):
+            if key in design.material.quantities:
+                user[prefix + key] = design.material.value(key)
+    for side in ("lower", "upper"):
+        user[f"{USER_PREFIX}default {side} voltage cut-off [V]"] = component.value(
+            f"default {side} voltage cut-off [V]")
+    user[f"{USER_PREFIX}first step is a charge"] = int(
+        component.protocol.get("first_step", "discharge") == "charge")
+    return user
 
 
 def _metal_values(values: dict) -> dict:

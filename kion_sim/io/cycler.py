@@ -79,9 +79,12 @@ def read_cycler(path: str | Path, mass_mg: float, file_format: str | None = None
 
     Parameters
     ----------
-    path : the file (.mpr, .mpt, .nda, .ndax, .csv).
-    mass_mg : active mass of the working electrode [mg] (of the cathode in a full cell).
-    file_format : one of ``FORMATS``; default from the suffix.
+    path
+        The file (.mpr, .mpt, .nda, .ndax, .csv).
+    mass_mg
+        Active mass of the working electrode [mg] (of the cathode in a full cell).
+    file_format
+        One of ``FORMATS``; default from the suffix.
 
     Raises
     ------

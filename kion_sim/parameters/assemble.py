@@ -1,7 +1,12 @@
 """Turns a declarative cell (cell file + the materials it uses) into PyBaMM parameter values.
 
 PyBaMM's half-cell models put the working electrode in the "Positive" slot and the metal
-counter electrode in the "Negative" one; this module is the only place that knows it.
+counter electrode in the "Negative" one; this module is the only place that chooses slots
+(:mod:`kion_sim.parameters.declared_values` puts a mechanism's K-metal values in "Negative").
+
+The base cell (electrodes, electrolyte, counter electrode, cell) is built here; what the files
+declare beyond it (a fade mechanism, a material's own fade, trap sites) comes from
+:mod:`kion_sim.parameters.declared_values`.
 """
 
 from __future__ import annotations
@@ -14,25 +19,29 @@ import pybamm
 
 from kion_sim.errors import ParameterSetError
 from kion_sim.parameters import functions
+from kion_sim.parameters.bpx_cell import bpx_cannot_carry
 from kion_sim.parameters.catalog import (
     Component,
     Quantity,
     bibtex_entries,
     clear_caches,
+    is_bpx_reference,
     is_file_reference,
     load_cell,
     load_material,
 )
+from kion_sim.parameters.declared_values import (
+    material_fade_values,
+    mechanism_values,
+    trap_site_values,
+)
 from kion_sim.parameters.geometry import ParticleGeometry, material_geometry, with_geometry
 from kion_sim.parameters.mechanisms import (
     NO_MECHANISM,
-    SHARED_PREFIXES,
-    THROUGHPUT_LAM_KEY,
     Mechanism,
     clear_mechanism_caches,
     load_calibration,
     load_mechanism,
-    material_fade,
 )
 from kion_sim.parameters.user_files import canonical_cell_name, clear_user_caches
 
@@ -76,6 +85,10 @@ class ElectrodeDesign:
     @property
     def ocp_range_V(self) -> tuple[float, float]:
         return min(self.ocp.potential_V), max(self.ocp.potential_V)
+
+    def sites_concentration_mol_m3(self, capacity_key: str) -> float:
+        """c_max [mol.m-3] of sites holding the material's ``capacity_key`` [mAh/g]."""
+        return _max_concentration(self.material, capacity_key)
 
     def capacity_Ah(self, stoichiometry_span: float) -> float:
         """Charge [A.h] this electrode holds over a stoichiometry span."""
@@ -215,79 +228,6 @@ def _electrode_values(design: ElectrodeDesign, cell: Component, c_e_ref: float) 
     return values
 
 
-def _mechanism_values(mechanism: Mechanism, cell: Component, carbon: ElectrodeDesign,
-                      overrides: dict[str, dict[str, Quantity]]) -> dict:
-    """PyBaMM values of what ``mechanism`` declares, and only of that.
-
-    SEI values start from the cell's SEI component, then the carbon's own (its surface
-    differs), then the mechanism's (fitted ones last); an electrode's values get its prefix.
-    """
-    values: dict = {}
-    slots = {"carbon": carbon.slot, "metal": "Negative"}
-    role_values = {role: dict(entries) for role, entries in mechanism.values.items()}
-    for key, quantity in overrides.get(mechanism.name, {}).items():
-        role_values.setdefault(mechanism.fit_role, {})[key] = quantity
-    if mechanism.sei_role is not None:
-        sei = _overridden(load_material(cell.references["sei"]), overrides)
-        values.update({k: q.value for k, q in sei.quantities.items()})
-        if mechanism.sei_role == "carbon":
-            values.update({k: q.value for k, q in carbon.material.quantities.items()
-                           if k.startswith(SHARED_PREFIXES)})
-        values.update({k: q.value for k, q in role_values.get(mechanism.sei_role, {}).items()
-                       if k.startswith(SHARED_PREFIXES)})
-    for role, entries in role_values.items():
-        slot = slots[role]
-        values.update({f"{slot} electrode {k}": q.value for k, q in entries.items()
-                       if not k.startswith(SHARED_PREFIXES)})
-    if mechanism.declared("carbon", "particle mechanics") != "none":
-        values.update(_mechanics_values(carbon, role_values.get("carbon", {})))
-    return values
-
-
-def _material_fade_values(design: ElectrodeDesign) -> dict:
-    """PyBaMM values of the fade ``design``'s material declares for itself (the cathode's)."""
-    if material_fade(design.material).get("loss of active material") != "current-driven":
-        return {}
-    return {f"{design.slot} electrode current-driven LAM rate": functions.ThroughputLAM(
-        design.material.value(THROUGHPUT_LAM_KEY), design.max_concentration_mol_m3,
-        design.thickness_m)}
-
-
-_MECHANICS_KEYS = ("partial molar volume [m3.mol-1]", "Young's modulus [Pa]", "Poisson's ratio",
-                   "critical stress [Pa]")
-
-
-def _mechanics_values(carbon: ElectrodeDesign, declared: dict[str, Quantity]) -> dict:
-    """Swelling of a carbon whose mechanism declares particle mechanics; a carbon's own
-    mechanical values (graphite's 60 % swelling) win over the mechanism's generic ones."""
-    slot, material = carbon.slot, carbon.material
-    merged = {k: q.value for k, q in declared.items()}
-    merged.update({k: material.value(k) for k in _MECHANICS_KEYS if k in material.quantities})
-    missing = [k for k in _MECHANICS_KEYS if k not in merged]
-    if missing:
-        raise ParameterSetError(f"{material.name}: its mechanism declares particle mechanics "
-                                f"but neither it nor the mechanism gives {missing}")
-    values = {f"{slot} electrode {key}": merged[key] for key in _MECHANICS_KEYS}
-    values[f"{slot} electrode reference concentration for free of deformation [mol.m-3]"] = 0.0
-    values[f"{slot} electrode volume change"] = functions.LinearSwelling(
-        merged["partial molar volume [m3.mol-1]"])
-    return values
-
-
-# The trap sites' filling is fast: their diffusion never limits it.
-_TRAP_DIFFUSIVITY_M2_S = 1e-14
-_TRAP_KEYS = ("trap capacity [mAh.g-1]", "trap filling potential [V]",
-              "trap release potential [V]", "trap site spread [V]", "trap branch switching rate",
-              "trap volume share")
-
-
-def _trap_start(carbon: ElectrodeDesign) -> float:
-    """Filling of the trap sites at t = 0: pristine unless pre-potassiation filled some."""
-    if carbon.trap_initial_stoichiometry is None:
-        return carbon.initial_stoichiometry
-    return carbon.trap_initial_stoichiometry
-
-
 def prepotassiated(carbon: ElectrodeDesign, prepotassiation_mAh_g: float,
                    trapping: bool) -> ElectrodeDesign:
     """``carbon`` holding exactly ``prepotassiation_mAh_g`` more K, placed where a first
@@ -311,64 +251,21 @@ def prepotassiated(carbon: ElectrodeDesign, prepotassiation_mAh_g: float,
         trap_initial_stoichiometry=pristine + into_traps / trap_capacity if trapping else None)
 
 
-def _trap_site_values(carbon: ElectrodeDesign, c_e_ref: float) -> dict:
-    """K-trapping sites as PyBaMM's secondary particle phase of the carbon.
-
-    The sites fill on potassiation around the filling potential and would release K only
-    above the release potential, outside the window: the first cycle's irreversible loss.
-    Their capacity per g of carbon is what is declared; their volume share only sets their
-    surface area (how fast they fill), and is an estimate with a range like any other.
-    """
-    material, slot = carbon.material, carbon.slot
-    missing = [k for k in _TRAP_KEYS if k not in material.quantities]
-    if missing:
-        raise ParameterSetError(f"{material.name}: the cell declares trapping but the "
-                                f"material lacks {missing}")
-    share = material.value("trap volume share")  # sets the sites' surface area, not their K
-    fraction = share * carbon.active_fraction
-    # c_max so that the sites' volume share holds the declared capacity per g of carbon
-    c_max = _max_concentration(material, "trap capacity [mAh.g-1]") / share
-    spread = material.value("trap site spread [V]")
-    prefix = f"Secondary: {slot}"
-    return {
-        f"{prefix} electrode active material volume fraction": fraction,
-        f"Secondary: Maximum concentration in {slot.lower()} electrode [mol.m-3]": c_max,
-        f"Secondary: Initial concentration in {slot.lower()} electrode [mol.m-3]":
-            _trap_start(carbon) * c_max,
-        f"{prefix} particle radius [m]": carbon.geometry.equivalent_sphere_radius_m,
-        f"{prefix} particle diffusivity [m2.s-1]": _TRAP_DIFFUSIVITY_M2_S,
-        f"{prefix} electrode exchange-current density [A.m-2]":
-            functions.ButlerVolmerExchangeCurrent(
-                material.value("exchange-current density [A.m-2]"), c_e_ref,
-                material.value("exchange-current activation energy [J.mol-1]")),
-        f"{prefix} electrode OCP entropic change [V.K-1]": 0.0,
-        f"{prefix} electrode lithiation OCP [V]": functions.SiteOCP(
-            material.value("trap filling potential [V]"), spread),
-        f"{prefix} electrode delithiation OCP [V]": functions.SiteOCP(
-            material.value("trap release potential [V]"), spread),
-        f"{prefix} electrode OCP [V]": functions.SiteOCP(
-            0.5 * (material.value("trap filling potential [V]")
-                   + material.value("trap release potential [V]")), spread),
-        # Pristine sites sit on their filling branch; "switching" is Axen's decay rate.
-        f"Secondary: Initial hysteresis state in {slot.lower()} electrode": -1.0,
-        f"{prefix} particle lithiation hysteresis decay rate":
-            material.value("trap branch switching rate"),
-        f"{prefix} particle delithiation hysteresis decay rate":
-            material.value("trap branch switching rate"),
-    }
-
-
-
-
 def _electrolyte_values(electrolyte: Component) -> dict:
-    activation = electrolyte.value("transport activation energy [J.mol-1]")
+    # one activation energy for both, unless the file gives each its own (a BPX file does)
+    activation = {name: electrolyte.value(key if key in electrolyte.quantities
+                                          else "transport activation energy [J.mol-1]")
+                  for name, key in (("conductivity", "conductivity activation energy [J.mol-1]"),
+                                    ("diffusivity", "diffusivity activation energy [J.mol-1]"))}
     return {
         "Initial concentration in electrolyte [mol.m-3]":
             electrolyte.value("salt concentration [mol.m-3]"),
         "Electrolyte conductivity [S.m-1]": functions.ElectrolyteProperty.from_table(
-            f"{electrolyte.name} conductivity", electrolyte.table("conductivity"), activation),
+            f"{electrolyte.name} conductivity", electrolyte.table("conductivity"),
+            activation["conductivity"]),
         "Electrolyte diffusivity [m2.s-1]": functions.ElectrolyteProperty.from_table(
-            f"{electrolyte.name} diffusivity", electrolyte.table("diffusivity"), activation),
+            f"{electrolyte.name} diffusivity", electrolyte.table("diffusivity"),
+            activation["diffusivity"]),
         "Cation transference number": electrolyte.value("cation transference number"),
         "Thermodynamic factor": electrolyte.value("thermodynamic factor"),
         # One solvent, one value: Yang2017's EC law and Ploehn2004's solvent-diffusion law
@@ -491,8 +388,9 @@ def build_cell_parameters(name: str,
                           ) -> CellParameters:
     """Like :func:`cell_parameters`, with some material or electrode values replaced.
 
-    ``material_overrides`` maps a material name (or the mechanism's, or the cell's own name for
-    its ``[values]``) to ``{value key: new value}``, e.g.
+    ``material_overrides`` maps a material name (or the file of a user's material, as a user's
+    cell's ``[uses]`` resolves to, or the mechanism's, or the cell's own name for its
+    ``[values]``) to ``{value key: new value}``, e.g.
     ``{"soft_carbon_900C": {"diffusivity [m2.s-1]": 3e-16}}``; ``electrode_overrides`` maps
     an electrode role to values of the cell's recipe, e.g.
     ``{"cathode": {"active mass loading [mg.cm-2]": 4.0}}``. ``mechanism`` names the fade
@@ -509,6 +407,8 @@ def build_cell_parameters(name: str,
     name = canonical_cell_name(name)  # a user's file by its absolute path, whatever the cwd
     cell = _with_electrode_values(load_cell(name), electrode_overrides or {})
     mechanism = load_mechanism(mechanism or cell.degradation.get("mechanism", NO_MECHANISM))
+    if is_bpx_reference(name) and mechanism.name != NO_MECHANISM:
+        raise ParameterSetError(bpx_cannot_carry(name, f"the fade mechanism {mechanism.name!r}"))
     # A full cell takes its carbon's fit from the half cell it was calibrated in; a user's
     # cell has no stored fit unless it names one, so its own values are what it simulates.
     calibrated_in = cell.degradation.get("calibrated in",
@@ -518,6 +418,8 @@ def build_cell_parameters(name: str,
         if is_file_reference(reference):
             overrides.pop(load_material(reference).name, None)
     for component, values in (material_overrides or {}).items():
+        if is_file_reference(component):  # a user's material by its file: values go by name
+            component = load_material(component).name
         overrides.setdefault(component, {}).update(
             {k: Quantity(k, float(v), "fitted", "trial value") for k, v in values.items()})
     cell = _overridden(cell, overrides)  # the cell's own [values] (an uncertainty sample)
@@ -544,12 +446,14 @@ def build_cell_parameters(name: str,
     values: dict = {}
     for design in designs.values():
         values.update(_electrode_values(design, cell, c_e_ref))
-        values.update(_material_fade_values(design))
+        values.update(material_fade_values(design))
     values.update(_electrolyte_values(electrolyte))
     carbon = designs["working" if cell.kind == "half_cell" else "anode"]
-    values.update(_mechanism_values(mechanism, cell, carbon, overrides))
+    sei = (_overridden(load_material(cell.references["sei"]), overrides)
+           if mechanism.sei_role is not None else None)
+    values.update(mechanism_values(mechanism, sei, carbon, overrides))
     if trapping:
-        values.update(_trap_site_values(carbon, c_e_ref))
+        values.update(trap_site_values(carbon, c_e_ref))
     if cell.kind == "half_cell":
         values.update(_metal_counter_values(
             _overridden(load_material(cell.references["counter"]), overrides), c_e_ref))

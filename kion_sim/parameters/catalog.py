@@ -346,9 +346,18 @@ def _geometry(path: Path, section: dict) -> dict:
     return section
 
 
+# A BPX file as a cell (``PATH.json``, ``PATH.json#negative``) or one of its materials.
+BPX_REFERENCE = re.compile(r"^(?P<path>.+\.json)(?:#(?P<part>[^#]+))?$", re.IGNORECASE)
+
+
+def is_bpx_reference(name: str) -> bool:
+    """Whether ``name`` names a BPX file or a part of one (:mod:`kion_sim.parameters.bpx_cell`)."""
+    return BPX_REFERENCE.match(str(name)) is not None
+
+
 def is_file_reference(name: str) -> bool:
-    """Whether a cell, material or mechanism ``name`` is a path to a user's TOML file."""
-    return name.lower().endswith(".toml")
+    """Whether a cell, material or mechanism ``name`` is a path to a user's TOML or BPX file."""
+    return name.lower().endswith(".toml") or is_bpx_reference(name)
 
 
 @functools.cache

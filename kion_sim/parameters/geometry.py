@@ -51,11 +51,15 @@ class ParticleGeometry:
 
     Parameters
     ----------
-    shape : one of :data:`SHAPES`.
-    outer_m : radius of a sphere or solid cylinder, outer radius of a hollow cylinder,
+    shape
+        One of :data:`SHAPES`.
+    outer_m
+        Radius of a sphere or solid cylinder, outer radius of a hollow cylinder,
         half-thickness of a slab [m].
-    inner_m : inner radius of a hollow cylinder [m] (0 for the other shapes).
-    open_core : whether K+ also enters a hollow cylinder through its inner face.
+    inner_m
+        Inner radius of a hollow cylinder [m] (0 for the other shapes).
+    open_core
+        Whether K+ also enters a hollow cylinder through its inner face.
 
     Examples
     --------

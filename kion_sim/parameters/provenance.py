@@ -9,6 +9,7 @@ from kion_sim.parameters.catalog import (
     Component,
     Quantity,
     cell_names,
+    is_bpx_reference,
     is_file_reference,
     load_cell,
     load_material,
@@ -45,7 +46,9 @@ def provenance_table(name: str) -> pd.DataFrame:
     >>> set(table["provenance"]) <= {"literature", "reported", "fitted", "estimate"}
     True
     """
-    if is_file_reference(name):  # a user's file: a cell if its [uses] says so
+    if is_bpx_reference(name):  # a BPX file is always a cell (kion_sim.parameters.bpx_cell)
+        is_cell = True
+    elif is_file_reference(name):  # a user's file: a cell if its [uses] says so
         import tomllib
 
         from kion_sim.parameters.user_files import resolved_file

@@ -106,29 +106,77 @@ def _toml(value) -> str:
 
 
 def fitted_material(name: str, source: str, key: str, value: float, uncertainty_factor: float,
-                    how: str) -> str:
+                    how: str, ocp: tuple[str, str] | None = None,
+                    carried: dict[str, Quantity] | None = None) -> str:
     """TOML text of material ``name``: the material ``source`` (a built-in name or a user's
     file) with its ``key`` replaced by a fitted ``value`` (provenance "fitted", source
-    ``how``, 1-sigma multiplicative ``uncertainty_factor``); every other value as it was."""
+    ``how``, 1-sigma multiplicative ``uncertainty_factor``); every other value as it was.
+
+    ``carried`` replaces other values by the given quantities, provenance and all (the stored
+    fit a cell simulated with, which the source file holds only as a starting guess).
+    ``ocp = (csv_file, how_fitted)`` also replaces its ``[tables.ocp]`` by that CSV with
+    provenance "fitted" and source ``how_fitted``."""
+    fitted = Quantity(key, float(value), "fitted", how,
+                      uncertainty_factor=max(float(uncertainty_factor), 1.0))
+    text = _fitted_values(name, source, {**(carried or {}), key: fitted}, key, how)
+    return text if ocp is None else _with_fitted_ocp(text, load_material(source), *ocp)
+
+
+def _quantity_line(key: str, quantity: Quantity) -> str:
+    """The ``[values]`` line of ``key`` holding ``quantity`` with its provenance, range and
+    factor (a stored fit's quantity names its calibration in its own ``key``)."""
+    fields = {"value": quantity.value, "provenance": quantity.provenance,
+              "source": quantity.source}
+    if quantity.range is not None:
+        fields |= {"range": list(quantity.range), "range_source": quantity.range_source}
+    if quantity.uncertainty_factor is not None:
+        fields["uncertainty_factor"] = quantity.uncertainty_factor
+    body = ", ".join(f"{field} = {_toml(v)}" for field, v in fields.items())
+    return f"{json.dumps(key)} = {{ {body} }}"
+
+
+def _with_fitted_ocp(text: str, component: Component, csv_file: str, how: str) -> str:
+    """``text`` with its ``[tables.ocp]`` section replaced by the fitted CSV ``csv_file``."""
+    kept, section = [], ""
+    for line in text.splitlines():
+        header = _SECTION.match(line)
+        if header:
+            section = header.group(1).strip()
+        if section != "tables.ocp":
+            kept.append(line)
+    kept += ["", "[tables.ocp]", f"file = {json.dumps(csv_file)}", 'provenance = "fitted"',
+             f"source = {json.dumps(how)}"]
+    result = "\n".join(kept) + "\n"
+    # what was dropped must be the OCP table alone (a string holding "[...]" lines would not be)
+    before, after = tomllib.loads(text), tomllib.loads(result)
+    before["tables"]["ocp"] = after.get("tables", {}).get("ocp")
+    if before != after:
+        raise InvalidInputError(f"{component.path}: its [tables.ocp] could not be replaced on "
+                                f"its own; edit the OCP table by hand")
+    return result
+
+
+def _fitted_values(name: str, source: str, replacements: dict[str, Quantity], key: str,
+                   how: str) -> str:
     _check_name(name, "material")
     component = load_material(source)
-    if key not in component.quantities:
-        raise InvalidInputError(f"material {component.name!r} has no value {key!r}")
-    fitted = (f"{json.dumps(key)} = {{ value = {_toml(value)}, provenance = \"fitted\", "
-              f"source = {json.dumps(how)}, uncertainty_factor = "
-              f"{_toml(max(float(uncertainty_factor), 1.0))} }}")
-    this_key = re.compile(rf"^\s*{re.escape(json.dumps(key))}\s*=")
+    unknown = sorted(set(replacements) - set(component.quantities))
+    if unknown:
+        raise InvalidInputError(f"material {component.name!r} has no value {unknown[0]!r}")
+    patterns = {k: re.compile(rf"^\s*{re.escape(json.dumps(k))}\s*=") for k in replacements}
     replaced = []
 
     def rewrite(section: str, line: str) -> list[str]:
-        if section == "values" and this_key.match(line):
-            replaced.append(line)
-            return [fitted]
+        for other, pattern in patterns.items():
+            if section == "values" and pattern.match(line):
+                replaced.append(other)
+                return [_quantity_line(other, replacements[other])]
         return [line]
 
     lines = [f"# {name}: {component.name} with {key} fitted ({how}).",
              *_renamed_lines(component, name, rewrite)]
-    if len(replaced) != 1:  # a value spread over several lines: refuse rather than half-replace
-        raise InvalidInputError(f"{component.path}: {key!r} is not on one line of [values]; "
-                                f"edit it by hand")
+    missing = sorted(set(replacements) - set(replaced))
+    if missing or len(replaced) != len(replacements):  # refuse rather than half-replace
+        raise InvalidInputError(f"{component.path}: {(missing or replaced)[0]!r} is not on one "
+                                f"line of [values]; edit it by hand")
     return "\n".join(lines) + "\n"

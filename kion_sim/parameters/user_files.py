@@ -15,6 +15,9 @@ downstream that loads ``cell.references[role]`` finds the user's file again. Fil
 their resolved path and modification time: a user's file never collides with a built-in of the
 same name, and an edited file is read again.
 
+A BPX file (``file.bpx.json``, ``file.bpx.json#negative``) is a cell too: see
+:mod:`kion_sim.parameters.bpx_cell` for how it states a half or full cell.
+
 Examples
 --------
 >>> from kion_sim.parameters import cell_parameters
@@ -28,9 +31,16 @@ from dataclasses import replace
 from pathlib import Path
 
 from kion_sim.errors import ParameterSetError
+from kion_sim.parameters.bpx_cell import (
+    canonical_reference,
+    clear_bpx_caches,
+    load_bpx_cell,
+    load_bpx_material,
+)
 from kion_sim.parameters.catalog import (
     Component,
     cell_names,
+    is_bpx_reference,
     is_file_reference,
     material_names,
     parameter_sets_dir,
@@ -53,17 +63,24 @@ def resolved_file(name: str, what: str) -> Path:
 
 def canonical_cell_name(name: str) -> str:
     """``name`` itself for a built-in cell; the resolved absolute path for a user's file."""
+    if is_bpx_reference(name):
+        return canonical_reference(name)
     return str(resolved_file(name, "cell")) if is_file_reference(name) else name
 
 
 def load_user_cell(name: str) -> Component:
-    """The cell in the file ``name``, its materials and mechanism resolved (module docstring)."""
+    """The cell in the file ``name``, its materials and mechanism resolved (module docstring);
+    a BPX file (``*.json``) through :mod:`kion_sim.parameters.bpx_cell`."""
+    if is_bpx_reference(name):
+        return load_bpx_cell(name)
     path = resolved_file(name, "cell")
     return _user_cell(str(path), path.stat().st_mtime_ns)
 
 
 def load_user_material(name: str) -> Component:
     """The material (electrolyte, counter electrode, SEI) in the file ``name``."""
+    if is_bpx_reference(name):
+        return load_bpx_material(name)
     path = resolved_file(name, "material")
     return _user_material(str(path), path.stat().st_mtime_ns)
 
@@ -72,6 +89,7 @@ def clear_user_caches() -> None:
     """Forget the user's files read so far."""
     _user_cell.cache_clear()
     _user_material.cache_clear()
+    clear_bpx_caches()
 
 
 @functools.cache

@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-import matplotlib
+import matplotlib.pyplot as plt
 
-matplotlib.use("Agg")  # figures go to files; no screen is assumed
-import matplotlib.pyplot as plt  # noqa: E402
-
-from kion_sim.analysis.dqdv import DifferentialCapacity  # noqa: E402
+from kion_sim.analysis.dqdv import DifferentialCapacity
 
 _COLOURS = {"discharge": "tab:blue", "charge": "tab:red"}  # as plot_comparison
 _STYLES = {"measured": ("-", "o"), "simulated": ("--", "^")}

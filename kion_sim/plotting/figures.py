@@ -6,14 +6,12 @@ import os
 import tempfile
 from pathlib import Path
 
-import matplotlib
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
 
-matplotlib.use("Agg")  # figures go to files; no screen is assumed
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
-
-from kion_sim.analysis.cycles import voltage_curves  # noqa: E402
+from kion_sim.analysis.cycles import voltage_curves
+from kion_sim.plotting.labels import axis_label
 
 
 def plot_voltage_curves(timeseries: pd.DataFrame, title: str = "", max_cycles: int = 12):
@@ -145,8 +143,8 @@ def plot_heatmap(table: pd.DataFrame, x: str, y: str, value: str, title: str = "
         ax.text(col, row, f"{number:.3g}", ha="center", va="center", color="white", fontsize=8)
     best = divmod(int(pd.Series(grid.to_numpy().ravel()).idxmax()), grid.shape[1])  # NaN-safe
     ax.add_patch(plt.Rectangle((best[1] - 0.5, best[0] - 0.5), 1, 1, fill=False, ec="red", lw=2))
-    fig.colorbar(image, ax=ax, label=value)
-    ax.set(xlabel=x, ylabel=y, title=title)
+    fig.colorbar(image, ax=ax, label=axis_label(value))
+    ax.set(xlabel=axis_label(x), ylabel=axis_label(y), title=title)
     fig.tight_layout()
     return fig
 
@@ -167,7 +165,7 @@ def plot_sweep(table: pd.DataFrame, x: str, value: str, y: str | None = None, ti
                                                                 strict=False)) or None)
     if table[x].min() > 0 and table[x].max() / table[x].min() > 50:
         ax.set_xscale("log")
-    ax.set(xlabel=x, ylabel=value, title=title)
+    ax.set(xlabel=axis_label(x), ylabel=axis_label(value), title=title)
     if others:
         ax.legend(fontsize=7)
     fig.tight_layout()

@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-import matplotlib
+import matplotlib.pyplot as plt
+import numpy as np
 
-matplotlib.use("Agg")  # figures go to files; no screen is assumed
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-
-from kion_sim.analysis.gitt import GittAnalysis  # noqa: E402
+from kion_sim.analysis.gitt import GittAnalysis
 
 
 def plot_gitt(analysis: GittAnalysis, title: str = "", reference_m2_s: float | None = None):

@@ -32,7 +32,7 @@ def plot_nyquist(spectra, title: str, per_area: bool = False):
 
 
 def plot_bode(spectra, title: str):
-    """Bode plot: |Z| and phase vs frequency of each spectrum's whole cell."""
+    """Bode plot: ``|Z|`` and phase vs frequency of each spectrum's whole cell."""
     import matplotlib.pyplot as plt
 
     figure, (magnitude, phase) = plt.subplots(2, 1, figsize=(6.5, 6), sharex=True)

@@ -311,11 +311,16 @@ def impedance(cell: str | CellParameters = "soft_carbon_half_cell",
 
     Parameters
     ----------
-    cell : a cell name or :class:`CellParameters`.
-    frequencies_Hz : frequencies (default 50 from 100 kHz to 0.1 Hz, as in the paper).
-    soc, voltage_V : the state (see :func:`rest_voltage`); default ``soc=0.5``.
-    model : SPM (no electrolyte resistance), SPMe or DFN.
-    after_cycles : 0 for the fresh cell; N for the state after N cycles of the cell's
+    cell
+        A cell name or :class:`CellParameters`.
+    frequencies_Hz
+        Frequencies (default 50 from 100 kHz to 0.1 Hz, as in the paper).
+    soc, voltage_V
+        The state (see :func:`rest_voltage`); default ``soc=0.5``.
+    model
+        SPM (no electrolyte resistance), SPMe or DFN.
+    after_cycles
+        0 for the fresh cell; N for the state after N cycles of the cell's
         standard cycle at ``current_density_mA_g`` (fast fade path, Table S1's protocol),
         taken at the same voltage as the fresh one.
 

@@ -265,18 +265,27 @@ def simulate(cell: str | CellParameters, protocol: str | list[str] | Protocol,
 
     Parameters
     ----------
-    cell : name of a cell (``kion-sim list``) or :class:`CellParameters`.
-    protocol : protocol text, e.g. ``"(Discharge at 100 mA/g until 0.01 V; Charge at 100 mA/g
-        until 1.5 V) x 5"``; see :mod:`kion_sim.protocols`.
-    model : ``"SPM"``, ``"SPMe"`` or ``"DFN"``.
-    mass_basis : full cells only: specific currents and capacities per gram of ``"anode"``,
+    cell
+        Name of a cell (``kion-sim list``) or :class:`CellParameters`.
+    protocol
+        Protocol text, e.g. ``"(Discharge at 100 mA/g until 0.01 V; Charge at 100 mA/g until
+        1.5 V) x 5"``; see :mod:`kion_sim.protocols`.
+    model
+        ``"SPM"``, ``"SPMe"`` or ``"DFN"``.
+    mass_basis
+        Full cells only: specific currents and capacities per gram of ``"anode"``,
         ``"cathode"`` (default) or ``"both"`` active materials.
-    degradation : include SEI growth and its film resistance on the carbon.
-    show_progress : print cycle progress on stderr (default: for 10 cycles or more).
-    parameter_updates : PyBaMM parameter values to override (for sweeps and fits).
-    mesh_points : PyBaMM ``var_pts`` overrides, e.g. ``{"r_p": 40}`` (the half cell's carbon
-        particle is ``r_p``: PyBaMM's positive slot).
-    model_cache : reuse a simulation built for the same structure
+    degradation
+        Include SEI growth and its film resistance on the carbon.
+    show_progress
+        Print cycle progress on stderr (default: for 10 cycles or more).
+    parameter_updates
+        PyBaMM parameter values to override (for sweeps and fits).
+    mesh_points
+        PyBaMM ``var_pts`` overrides, e.g. ``{"r_p": 40}`` (the half cell's carbon particle is
+        ``r_p``: PyBaMM's positive slot).
+    model_cache
+        Reuse a simulation built for the same structure
         (:class:`~kion_sim.simulation.built_models.ModelCache`), solved with the values that
         ``moving`` names (see :func:`~kion_sim.simulation.built_models.moving_values`; a
         function giving them is called only when a simulation is built) as PyBaMM inputs.

@@ -15,7 +15,7 @@ Wang et al. measured impedance before and after 100 cycles (their Fig. S8), but 
 are not available here, so it cannot separate the candidates yet (issue 11's EIS could).
 
 Since the withheld 82 % was disclosed (issue 19), the default is chosen by this rule, written
-before any leave-one-out table was run (README, mechanism section):
+before any leave-one-out table was run (docs/mechanisms.md):
 
 1. score: the mean absolute error [points] of a mechanism's two leave-one-out retention folds
    (fit three of the four figures, predict the left-out retention); capacity folds are printed,

@@ -191,8 +191,11 @@ def needs_timeseries(targets) -> bool:
 
 
 def residual_size(target) -> int:
-    """How many residuals a target gives: one, or one per point of a measured curve."""
-    return len(target.voltage_V) if hasattr(target, "voltage_V") else 1
+    """How many residuals a target gives: one, one per point of a measured curve, or the
+    ``residual_count`` a target declares (one per fitted cycle of a fade curve)."""
+    if hasattr(target, "voltage_V"):
+        return len(target.voltage_V)
+    return int(getattr(target, "residual_count", 1))
 
 
 def residual_vector(targets, outputs) -> np.ndarray:

@@ -2,12 +2,13 @@
 
 Targets taken from the file (see :func:`data_targets`): the 2nd cycle's charge capacity at its
 current, the 2nd cycle's first-direction voltage curve, and, for 10 cycles or more, the
-retention of the last cycle. Values fitted (see :func:`fit_parameters`, the one place to adapt):
-the working material's capacity at full stoichiometry (sets the capacity) and its diffusivity
-(sets the rate loss and the curve's overpotential), plus the cell's declared degradation value
-when the file is long enough to show fade (fewer than 10 cycles cannot tell film growth from
-noise). Only :func:`kion_sim.validation.fitting.fit` and its target classes are used, so the
-degradation physics can change underneath.
+retention of every cycle (:class:`kion_sim.validation.fade_curve.CapacityFadeTarget`, on the
+fast fade path). Values fitted (see :func:`fit_parameters`, the one place to adapt): the
+working material's capacity at full stoichiometry (sets the capacity) and its diffusivity (sets
+the rate loss and the curve's overpotential), plus the fade value (or values) of the cell's
+declared mechanism, or of the one asked for, when the file is long enough to show fade (fewer
+than 10 cycles cannot tell film growth from noise). Only :func:`kion_sim.validation.fitting.fit`
+and its target classes are used, so the degradation physics can change underneath.
 """
 
 from __future__ import annotations
@@ -20,18 +21,18 @@ import pandas as pd
 from kion_sim.analysis.cycles import capacity_retention, cycle_summary
 from kion_sim.errors import InvalidInputError
 from kion_sim.io.cycler import CyclerData
-from kion_sim.parameters.assemble import cell_parameters
+from kion_sim.parameters.assemble import build_cell_parameters, cell_parameters
 from kion_sim.parameters.catalog import load_cell
-from kion_sim.parameters.mechanisms import load_mechanism
+from kion_sim.parameters.mechanisms import load_calibration, load_mechanism
 from kion_sim.protocols.experiment import galvanostatic_cycles
 from kion_sim.simulation.fade import FAST_FADE_FROM_CYCLES, fade_run
 from kion_sim.simulation.runner import simulate
 from kion_sim.validation.calibrate import cell_mechanism
+from kion_sim.validation.fade_curve import CapacityFadeTarget, fade_target
 from kion_sim.validation.fitting import (
     CapacityTarget,
     FitParameter,
     FitResult,
-    RetentionTarget,
     VoltageCurveTarget,
     fit,
 )
@@ -40,9 +41,9 @@ CAPACITY_KEY = "specific capacity at full stoichiometry [mAh.g-1]"
 DIFFUSIVITY_KEY = "diffusivity [m2.s-1]"
 SEI_RESISTIVITY_KEY = "SEI resistivity [Ohm.m]"
 CURVE_POINTS = 25
-# The retention run differs from the curve run by this much in its lower cut-off, so the
+# The fade run differs from the curve run by this much in its lower cut-off, so the
 # fit evaluates it on the fast fade path while the curve keeps a short exact run.
-_RETENTION_WINDOW_OFFSET_V = 1e-6
+_FADE_WINDOW_OFFSET_V = 1e-6
 
 
 def working_material(cell: str) -> str:
@@ -54,19 +55,32 @@ def working_material(cell: str) -> str:
     return component.references["working"]
 
 
-def fit_parameters(cell: str, fit_fade: bool) -> list[FitParameter]:
-    """The values fitted to a user's file (module docstring says why these)."""
+def fit_parameters(cell: str, fit_fade: bool, mechanism: str | None = None,
+                   fade_only: bool = False) -> list[FitParameter]:
+    """The values fitted to a user's file (module docstring says why these); ``fade_only``
+    holds the capacity and diffusivity at the cell's values and fits only the fade."""
     material_name = working_material(cell)
-    parameters = [FitParameter(material_name, CAPACITY_KEY, 20.0, 2000.0),
-                  FitParameter(material_name, DIFFUSIVITY_KEY, 1e-20, 1e-11)]
+    parameters = [] if fade_only else [
+        FitParameter(material_name, CAPACITY_KEY, 20.0, 2000.0),
+        FitParameter(material_name, DIFFUSIVITY_KEY, 1e-20, 1e-11)]
     if not fit_fade:
         return parameters
-    mechanism = load_mechanism(cell_mechanism(cell, None))
-    if mechanism.fit_key is not None:  # the fade value of the cell's declared mechanism
-        start = mechanism.values.get(mechanism.fit_role, {}).get(mechanism.fit_key)
-        parameters.append(FitParameter(mechanism.name, mechanism.fit_key, *mechanism.fit_bounds,
+    chosen = load_mechanism(cell_mechanism(cell, mechanism))
+    fades = [] if chosen.fit_key is None else [(chosen.fit_key, *chosen.fit_bounds)]
+    if chosen.second_fit is not None:  # a mix of two laws: its second fade value
+        fades.append(chosen.second_fit)
+    for key, lower, upper in fades:  # the mechanism file's estimates start the fit
+        start = chosen.values.get(chosen.fit_role, {}).get(key)
+        parameters.append(FitParameter(chosen.name, key, lower, upper,
                                        initial=start.value if start else None))
     return parameters
+
+
+def stored_start(cell: str, mechanism: str | None = None) -> dict[str, float]:
+    """The cell's stored fit under ``mechanism`` (none for a user's cell): a start nearer the
+    optimum than the files' estimates, which only bound the search."""
+    stored = load_calibration(cell, cell_mechanism(cell, mechanism)).values
+    return {key: q.value for values in stored.values() for key, q in values.items()}
 
 
 @dataclass(frozen=True)
@@ -115,8 +129,9 @@ def data_protocol(data: CyclerData) -> DataProtocol:
                         round(float(ends["charge"]), 3), cycles, data.first_step)
 
 
-def data_targets(data: CyclerData) -> list:
-    """Capacity, voltage-curve and (10 cycles or more) retention targets from the file."""
+def data_targets(data: CyclerData, fade_only: bool = False) -> list:
+    """Capacity, voltage-curve and (10 cycles or more) fade-curve targets from the file;
+    ``fade_only``: the fade curve alone."""
     protocol = data_protocol(data)
     window = dict(lower_V=protocol.lower_V, upper_V=protocol.upper_V)
     summary = data.summary
@@ -127,22 +142,27 @@ def data_targets(data: CyclerData) -> list:
     end = float(curve["capacity_mAh_g"].iloc[-1])
     grid = np.linspace(0.02 * end, 0.95 * end, CURVE_POINTS)
     voltage = np.interp(grid, curve["capacity_mAh_g"], curve["voltage_V"])
-    targets: list = [
+    targets: list = [] if fade_only else [
         CapacityTarget(protocol.current_density_mA_g, capacity, **window),
         ContinuousCurveTarget(protocol.current_density_mA_g, tuple(grid), tuple(voltage),
                               direction=protocol.first_step, **window)]
     if protocol.cycles >= FAST_FADE_FROM_CYCLES:
-        retention = float(capacity_retention(summary).iloc[-1])
-        targets.append(RetentionTarget(
-            protocol.current_density_mA_g, protocol.cycles, retention,
-            lower_V=protocol.lower_V + _RETENTION_WINDOW_OFFSET_V, upper_V=protocol.upper_V))
+        targets.append(fade_target(summary, protocol.current_density_mA_g,
+                                   protocol.lower_V + _FADE_WINDOW_OFFSET_V, protocol.upper_V))
+    elif fade_only:
+        raise InvalidInputError(f"{data.source} holds {protocol.cycles} cycles; a fade fit "
+                                f"needs {FAST_FADE_FROM_CYCLES} or more (fewer cannot tell "
+                                f"film growth from noise)")
     return targets
 
 
 def calibrate_to_data(cell: str, data: CyclerData, model: str = "SPM",
                       initial: dict[str, float] | None = None, show_progress: bool = False,
-                      max_evaluations: int = 60) -> FitResult:
-    """Fit ``cell``'s working material to the user's file.
+                      max_evaluations: int = 60, mechanism: str | None = None,
+                      fade_only: bool = False, workers: int | None = None) -> FitResult:
+    """Fit ``cell``'s working material (and, for 10 cycles or more, the fade value(s) of
+    ``mechanism``, default the cell's own) to the user's file. ``initial`` (key -> value)
+    replaces the start, by default the cell's stored fit under the mechanism where it has one.
 
     Examples
     --------
@@ -150,11 +170,48 @@ def calibrate_to_data(cell: str, data: CyclerData, model: str = "SPM",
     >>> data = read_cycler("my_carbon.mpr", mass_mg=1.2)  # doctest: +SKIP
     >>> calibrate_to_data("soft_carbon_half_cell", data).summary()  # doctest: +SKIP
     """
-    targets = data_targets(data)
-    parameters = fit_parameters(cell, fit_fade=any(isinstance(t, RetentionTarget)
-                                                   for t in targets))
-    return fit(cell, parameters, targets, model=model, initial=initial,
-               show_progress=show_progress, max_evaluations=max_evaluations)
+    targets = data_targets(data, fade_only)
+    parameters = fit_parameters(cell, any(isinstance(t, CapacityFadeTarget) for t in targets),
+                                mechanism, fade_only)
+    if not parameters:
+        raise InvalidInputError(f"mechanism {cell_mechanism(cell, mechanism)!r} has no fade "
+                                f"value to fit")
+    start = {**stored_start(cell, mechanism), **(initial or {})}
+    return fit(cell, parameters, targets, model=model, initial=start,
+               show_progress=show_progress, max_evaluations=max_evaluations,
+               mechanism=cell_mechanism(cell, mechanism), workers=workers)
+
+
+def first_cycles(data: CyclerData, cycles: int) -> CyclerData:
+    """The file's first ``cycles`` cycles (the part a held-out test fits)."""
+    keep = data.steps["cycle"] <= cycles
+    return CyclerData(f"{data.source} (cycles 1-{cycles})", data.file_format,
+                      data.active_mass_g, data.timeseries[data.timeseries["cycle"] <= cycles],
+                      data.steps[keep])
+
+
+def fade_curve(cell: str, data: CyclerData, result: FitResult, model: str = "SPM",
+               fitted_cycles: int | None = None) -> tuple[pd.DataFrame, float]:
+    """Measured and fitted retention of every cycle of the file, from one fast-path run of
+    the fit's values over the file's protocol; ``fitted_cycles``: how many the fit saw (the
+    rest are ``held out``). Returns (table, the run's error estimate in points)."""
+    protocol = data_protocol(data)
+    overrides: dict[str, dict[str, float]] = {}
+    for parameter in result.parameters:
+        overrides.setdefault(parameter.material, {})[parameter.key] = result.fitted[parameter.key]
+    design = build_cell_parameters(cell, overrides, mechanism=result.mechanism)
+    run = fade_run(design, protocol.current_density_mA_g, protocol.cycles, model,
+                   protocol.lower_V + _FADE_WINDOW_OFFSET_V, protocol.upper_V)
+    simulated = capacity_retention(run.summary).set_axis(run.summary["cycle"].to_numpy())
+    measured = capacity_retention(data.summary).set_axis(data.summary["cycle"].to_numpy())
+    cycles = measured.index.to_numpy()
+    fitted = simulated.reindex(cycles).to_numpy(float)
+    last_fitted = fitted_cycles or protocol.cycles
+    table = pd.DataFrame({
+        "cycle": cycles, "measured_retention_pct": measured.to_numpy(float),
+        "fitted_retention_pct": fitted, "error_points": fitted - measured.to_numpy(float),
+        "role": np.where(cycles > last_fitted, "held out", "fitted")})
+    return table, float(run.error_estimate_pct)
 
 
 @dataclass

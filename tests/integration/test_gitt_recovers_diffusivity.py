@@ -77,13 +77,16 @@ def test_the_long_moves_are_not_taken_for_gitt_pulses(ideal_cell):
 
 def test_sei_self_discharge_in_rests_biases_d_low_until_drift_is_corrected(
         aged_cell, set_diffusivity):
-    """SEI keeps growing during each rest and drains ~0.25 mAh/g of K from the carbon, a
-    third of a 0.83 mAh/g pulse: dE_s shrinks, and D with its square. Subtracting the
-    rest-end drift extrapolated across the pulse restores it."""
+    """SEI keeps growing during each rest and drains K from the carbon, a share of each
+    0.83 mAh/g pulse: dE_s shrinks, and D with its square. Subtracting the rest-end drift
+    extrapolated across the pulse restores it. How much it drains depends on the fade
+    mechanism's SEI law (under sei_site_blocking ~0.25 mAh/g a rest, D read 0.57x; under the
+    time law of side_reaction_in_time 0.79-0.89x), so the test asks for a bias beyond the
+    rod's ~10 % and for the correction to remove it."""
     plain = _mid_pulses(aged_cell)["diffusivity_m2_s"] / set_diffusivity
     corrected = _mid_pulses(aged_cell, GittSettings(correct_drift=True))
     assert len(corrected) >= 5
-    assert (plain < 1 - TOLERANCE).all()
+    assert (plain < 0.95).all() and plain.median() < 0.9, plain.tolist()
     np.testing.assert_allclose(corrected["diffusivity_m2_s"] / set_diffusivity, 1.0,
                                rtol=TOLERANCE)
 
@@ -129,11 +132,13 @@ def test_a_gitt_writes_its_diffusivity_into_a_material_a_cell_file_can_use(
     assert entry["provenance"] == "fitted" and "Weppner-Huggins GITT" in entry["source"]
     assert entry["value"] == pytest.approx(set_diffusivity, rel=TOLERANCE)
     assert entry["uncertainty_factor"] >= 1.0
-    # every other value is the built-in material's, as its file states it
-    built_in = sets.material("soft_carbon_900C")["values"]
-    for key, original in built_in.items():
+    # every other value is the one the cell simulated with: the material's file, with the
+    # stored fit of the cell's mechanism in place of its starting guesses
+    simulated_with = sets.electrode(CELL, "working")
+    for key in sets.material("soft_carbon_900C")["values"]:
         if key != "diffusivity [m2.s-1]":
-            assert written["values"][key]["value"] == original["value"], key
+            assert written["values"][key]["value"] == simulated_with[key], key
+    assert written["tables"]["ocp"]["provenance"] == "fitted"
     material = load_material(str(path))  # loads through the catalogue's checks
     assert material.name == "my_carbon"
     assert material.value("diffusivity [m2.s-1]") == pytest.approx(entry["value"])

@@ -15,7 +15,8 @@ RETENTION_TOLERANCE_POINTS = 3.0
 # the 100-cycle retention by 3.1 points (83.1 vs 80; chi2 4.6): it cannot hold both
 # retentions. Strict, so it fails once a mechanism that can is the default (issue 19).
 _CANNOT_HOLD_BOTH = pytest.mark.xfail(strict=True, reason="sei_site_blocking cannot hold both "
-                                      "retentions of the 900 C carbon (README, leave one out)")
+                                      "retentions of the 900 C carbon "
+                                      "(docs/mechanisms.md, leave one out)")
 
 
 def _params():

@@ -201,3 +201,28 @@ def test_the_figure_shows_the_transient_and_d_on_a_log_axis():
     assert transient.get_xlabel() == "Time [h]"
     assert diffusion.get_xlabel() == "Stoichiometry"
     matplotlib.pyplot.close(figure)
+
+
+def test_rest_ends_become_a_monotone_ocp_table_spliced_into_the_old_one():
+    """Two neighbours that cross (0.50 V then 0.52 V) are pooled to their mean; the old
+    table's points outside the span are kept where they continue it monotonically."""
+    from kion_sim.analysis.gitt import GittAnalysis, GittSettings, quasi_equilibrium_ocp
+
+    rests = pd.DataFrame({"stoichiometry": [0.2, 0.3, 0.4, 0.4],
+                          "voltage_V": [0.50, 0.52, 0.39, 0.41]})
+    analysis = GittAnalysis(pd.DataFrame(), rests, pd.DataFrame(), 1e-7, GittSettings())
+    table = quasi_equilibrium_ocp(analysis, [0.0, 0.1, 0.15, 0.5, 0.6, 1.0],
+                                  [1.5, 0.8, 0.45, 0.45, 0.3, 0.0])
+    assert table["stoichiometry"].tolist() == [0.0, 0.1, 0.2, 0.3, 0.4, 0.6, 1.0]
+    assert table["ocp_V"].tolist() == pytest.approx([1.5, 0.8, 0.51, 0.51, 0.40, 0.3, 0.0])
+    assert table["measured"].tolist() == [False, False, True, True, True, False, False]
+    assert table.attrs["measured_span"] == (0.2, 0.4)
+
+
+def test_rest_ends_without_a_stoichiometry_are_refused():
+    from kion_sim.analysis.gitt import GittAnalysis, GittSettings, quasi_equilibrium_ocp
+
+    rests = pd.DataFrame({"stoichiometry": [np.nan, np.nan], "voltage_V": [0.5, 0.4]})
+    analysis = GittAnalysis(pd.DataFrame(), rests, pd.DataFrame(), 1e-7, GittSettings())
+    with pytest.raises(InvalidInputError, match="have no stoichiometry"):
+        quasi_equilibrium_ocp(analysis)

@@ -133,3 +133,17 @@ def test_material_path_loads_by_file():
     path = _builtin("materials", "soft_carbon_900C")
     assert load_material(str(path)).value(CAPACITY_KEY) == pytest.approx(
         tomllib.loads(path.read_text())["values"][CAPACITY_KEY]["value"])
+
+
+def test_a_trial_value_keyed_by_a_user_materials_file_reaches_it(user_folder):
+    """What ``calibrate --data`` on a user's cell passes: the material as its cell's [uses]
+    resolves it (a file), not its name; the value must still replace the file's."""
+    from kion_sim.parameters import build_cell_parameters
+
+    cell = str(user_folder / "my_cell.toml")
+    reference = load_cell(cell).references["working"]
+    assert reference.endswith(".toml")
+    trial = build_cell_parameters(cell, material_overrides={
+        reference: {"diffusivity [m2.s-1]": 1.0e-18}})
+    diffusivity = trial.values["Positive particle diffusivity [m2.s-1]"]
+    assert diffusivity.reference_m2_s == 1.0e-18

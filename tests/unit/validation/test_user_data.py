@@ -6,11 +6,13 @@ import pytest
 from kion_sim.errors import InvalidInputError
 from kion_sim.io.cycler import CyclerData, tabulate
 from kion_sim.parameters.catalog import load_cell
+from kion_sim.validation.fade_curve import CapacityFadeTarget
 from kion_sim.validation.fitting import CapacityTarget, RetentionTarget, VoltageCurveTarget
 from kion_sim.validation.user_data import (
     ContinuousCurveTarget,
     data_protocol,
     data_targets,
+    first_cycles,
     fit_parameters,
 )
 
@@ -47,11 +49,39 @@ def test_a_short_file_gives_capacity_and_curve_targets_at_its_own_current_and_wi
     assert curve.voltage_V[-1] == pytest.approx(1.5 - 1.49 * 0.95)
 
 
-def test_ten_cycles_or_more_add_the_retention_of_the_last_cycle():
+def test_ten_cycles_or_more_add_the_retention_of_every_cycle_from_the_third():
     targets = data_targets(_data(10, fade_per_cycle=0.01))
-    retention = [t for t in targets if isinstance(t, RetentionTarget)]
-    assert len(retention) == 1 and retention[0].cycles == 10
-    assert retention[0].retention_pct == pytest.approx(100 * 0.99 ** 8, rel=1e-6)
+    fade = [t for t in targets if isinstance(t, CapacityFadeTarget)]
+    assert len(fade) == 1 and fade[0].cycles == tuple(range(3, 11))
+    # The charge lasts 2880 s x 0.99^(cycle - 1): retention 100 x 0.99^(cycle - 2).
+    np.testing.assert_allclose(fade[0].retention_pct, 100 * 0.99 ** np.arange(1, 9),
+                               rtol=1e-6)
+    assert fade[0].run.cycles == 10 and fade[0].residual_count == 8
+    assert not any(isinstance(t, RetentionTarget) for t in targets)
+
+
+def test_a_fade_only_fit_has_the_fade_curve_alone_and_needs_ten_cycles():
+    (fade,) = data_targets(_data(12, fade_per_cycle=0.01), fade_only=True)
+    assert isinstance(fade, CapacityFadeTarget)
+    with pytest.raises(InvalidInputError, match="holds 9 cycles; a fade fit needs 10"):
+        data_targets(_data(9), fade_only=True)
+    only = fit_parameters("soft_carbon_half_cell", fit_fade=True, fade_only=True)
+    assert [p.key for p in only] == ["reaction-driven LAM factor [m3.mol-1]"]
+
+
+def test_the_mechanism_asked_for_is_fitted_with_every_fade_value_it_names():
+    film = fit_parameters("soft_carbon_half_cell", True, mechanism="carbon_film_resistance")
+    assert film[-1].key == "SEI resistivity [Ohm.m]"
+    assert film[-1].material == "carbon_film_resistance"
+    mix = fit_parameters("soft_carbon_half_cell", True, mechanism="time_and_cycling_mix",
+                         fade_only=True)
+    assert len(mix) == 2 and {p.material for p in mix} == {"time_and_cycling_mix"}
+
+
+def test_the_first_cycles_of_a_file_are_a_file_of_their_own():
+    part = first_cycles(_data(12, fade_per_cycle=0.01), 10)
+    assert data_protocol(part).cycles == 10
+    assert part.timeseries["cycle"].max() == 10
 
 
 def test_the_fade_value_is_fitted_only_for_a_long_file_and_only_on_the_working_material():
