@@ -155,21 +155,28 @@ def gitt_record(result) -> pd.DataFrame:
     return record
 
 
+def sorted_record(record: pd.DataFrame, what: str) -> pd.DataFrame:
+    """``record`` sorted by time, or :class:`InvalidInputError` naming ``what`` and the columns
+    or rows it lacks."""
+    missing = [c for c in REQUIRED_COLUMNS if c not in record.columns]
+    if missing:
+        raise InvalidInputError(f"{what} needs columns {', '.join(REQUIRED_COLUMNS)}; "
+                                f"missing {', '.join(missing)}")
+    record = record.sort_values("time_s", kind="stable").reset_index(drop=True)
+    values = record[list(REQUIRED_COLUMNS)].to_numpy(float)
+    if len(record) < 2 or not np.isfinite(values).all():
+        raise InvalidInputError(f"{what} needs at least two rows of finite time_s, "
+                                "voltage_V and current_mA_g")
+    return record
+
+
 def split_pulses(record: pd.DataFrame, rest_current_mA_g: float | None = None) -> pd.DataFrame:
     """``record`` checked and sorted, with ``capacity_mAh_g``, ``phase`` and ``segment``.
 
     Raises :class:`InvalidInputError` for missing columns, non-finite values, or a record
     without both current and rest points.
     """
-    missing = [c for c in REQUIRED_COLUMNS if c not in record.columns]
-    if missing:
-        raise InvalidInputError(f"a GITT record needs columns {', '.join(REQUIRED_COLUMNS)}; "
-                                f"missing {', '.join(missing)}")
-    record = record.sort_values("time_s", kind="stable").reset_index(drop=True)
-    values = record[list(REQUIRED_COLUMNS)].to_numpy(float)
-    if len(record) < 2 or not np.isfinite(values).all():
-        raise InvalidInputError("a GITT record needs at least two rows of finite time_s, "
-                                "voltage_V and current_mA_g")
+    record = sorted_record(record, "a GITT record")
     current = record["current_mA_g"].to_numpy(float)
     flowing = np.abs(current) > 0
     if not flowing.any():

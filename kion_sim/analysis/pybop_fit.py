@@ -48,7 +48,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from kion_sim.analysis.gitt import REQUIRED_COLUMNS, split_pulses, volume_to_surface_m
+from kion_sim.analysis.gitt import sorted_record, split_pulses, volume_to_surface_m
 from kion_sim.errors import InvalidInputError, KionSimError, require_positive
 
 INSTALL_HINT = "pip install 'kion_sim[pybop]'"
@@ -99,15 +99,7 @@ def pulse_windows(record: pd.DataFrame) -> list[np.ndarray]:
 
 def _checked(record: pd.DataFrame) -> pd.DataFrame:
     """``record`` sorted by time, or :class:`InvalidInputError` naming what it lacks."""
-    missing = [c for c in REQUIRED_COLUMNS if c not in record.columns]
-    if missing:
-        raise InvalidInputError(f"a record needs columns {', '.join(REQUIRED_COLUMNS)}; "
-                                f"missing {', '.join(missing)}")
-    record = record.sort_values("time_s", kind="stable").reset_index(drop=True)
-    values = record[list(REQUIRED_COLUMNS)].to_numpy(float)
-    if len(record) < 2 or not np.isfinite(values).all():
-        raise InvalidInputError("a record needs at least two rows of finite time_s, voltage_V "
-                                "and current_mA_g")
+    record = sorted_record(record, "a record")
     if not (record["current_mA_g"] != 0).any():
         raise InvalidInputError("the record holds no current: every point is at rest, so "
                                 "nothing in it depends on the diffusivity")
