@@ -80,8 +80,12 @@ def test_the_capacity_not_returned_is_what_the_sei_took_plus_what_stays_in_the_c
                                          abs=1e-4 * charged_mAh)
 
 
-def test_potassium_stays_in_the_closed_cell(first_cycle):
-    series = first_cycle[0].timeseries
+def test_potassium_stays_in_the_closed_cell():
+    # The bookkeeping is the same under every fade law; sei_site_blocking's SEI takes the most
+    # K in the first cycle, the scale the solver's drift is judged against (under the default
+    # time law it takes a tenth of that, and the drift, 2e-6 of the K held, reads 0.1 % of it).
+    cell = kion_sim.cell_parameters(CELL, mechanism="sei_site_blocking")
+    series = kion_sim.simulate(cell, CYCLE, model="SPM").timeseries
     held = (series["K_in_particles_mol"] + series["K_lost_to_SEI_mol"]
             + series["K_locked_in_lost_material_mol"]
             + series["cathode_K_locked_in_lost_material_mol"]).to_numpy()

@@ -6,11 +6,13 @@ import json
 import pytest
 
 from kion_sim.cli import main
+from kion_sim.parameters.catalog import load_cell
 from kion_sim.validation import table_s1_rows
 
 
 def test_one_mechanism_reports_its_fit_states_and_prediction(capsys):
-    assert main(["mechanisms", "--only", "sei_site_blocking", "--json"]) == 0
+    default = load_cell("soft_carbon_half_cell").degradation["mechanism"]
+    assert main(["mechanisms", "--only", default, "--json"]) == 0
     (row,) = json.loads(capsys.readouterr().out)
     slow, fast = sorted((r for r in table_s1_rows()
                          if r.cell == "soft_carbon_half_cell" and r.capacity_retention_pct),
