@@ -46,6 +46,12 @@ def cycle_summary(steps: pd.DataFrame) -> pd.DataFrame:
     return summary
 
 
+def output_direction(first_step: str) -> str:
+    """The step whose capacity a cycle reports, given the cycle's first: the second one, which
+    empties the working electrode of K (charge after a first discharge, and the reverse)."""
+    return "charge" if first_step == "discharge" else "discharge"
+
+
 def capacity_retention(summary: pd.DataFrame, reference_cycle: int = 2,
                        direction: str = "charge") -> pd.Series:
     """Capacity of each cycle as % of ``reference_cycle`` (the field uses the 2nd cycle)."""

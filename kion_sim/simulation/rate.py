@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from kion_sim.analysis.cycles import cycle_summary
+from kion_sim.analysis.cycles import cycle_summary, output_direction
 from kion_sim.errors import InvalidInputError
 from kion_sim.parameters.assemble import CellParameters, cell_parameters
 from kion_sim.protocols.experiment import galvanostatic_cycles
@@ -71,5 +71,4 @@ def capacity_direction(cell: CellParameters) -> str:
     electrode of K (charge of an anode half cell; discharge of a cathode half or full cell)."""
     from kion_sim.parameters.catalog import load_cell
 
-    first = load_cell(cell.name).protocol.get("first_step", "discharge")
-    return "charge" if first == "discharge" else "discharge"
+    return output_direction(load_cell(cell.name).protocol.get("first_step", "discharge"))

@@ -9,7 +9,7 @@ import math
 
 import pybamm
 
-from kion_sim.analysis.cycles import cycle_summary
+from kion_sim.analysis.cycles import cycle_summary, output_direction
 from kion_sim.models.builder import build_model, parameter_values
 from kion_sim.parameters.assemble import cell_parameters, load_cell
 from kion_sim.protocols.experiment import active_mass_g, galvanostatic_cycles, to_experiment
@@ -26,7 +26,7 @@ def summarise(steps, first_step: str, outputs) -> dict:
 
 def summarise_cycles(summary, first_step: str, outputs) -> dict:
     """Sweep outputs from a per-cycle summary."""
-    out = "charge" if first_step == "discharge" else "discharge"
+    out = output_direction(first_step)
     second = summary.iloc[min(1, len(summary) - 1)]
     capacity = float(second[f"{out}_capacity_mAh_g"])
     values = {
