@@ -23,7 +23,7 @@ import pybamm
 
 from kion_sim.analysis.cycles import cycle_summary
 from kion_sim.errors import InvalidInputError, KionSimError, SimulationError
-from kion_sim.models.builder import build_model, parameter_values, with_phase_keys
+from kion_sim.models.builder import build_model, parameter_values
 from kion_sim.parameters.assemble import CellParameters
 from kion_sim.protocols.experiment import (
     active_mass_g,
@@ -35,11 +35,11 @@ from kion_sim.protocols.language import parse_protocol
 from kion_sim.simulation.built_models import ModelCache
 from kion_sim.simulation.runner import (
     PYBAMM_FAILURES,
-    _checked_updates,
     _RunWatcher,
     cumulative_integral,
     run_structure,
     step_problem,
+    updated_values,
 )
 
 # Runs at least this long take the fast path by default (table-s1, fitting, sweeps).
@@ -98,14 +98,10 @@ class _CycleStepper:
         cell, experiment, model, updates = self._build
 
         if self._cache is not None:
-            def values_for(pybamm_model) -> dict:
-                values = dict(cell.values)
-                values.update(_checked_updates(values, updates or {}))
-                return with_phase_keys(values, pybamm_model)
-
             built = self._cache.simulation(
                 run_structure("fade", cell, model), experiment, lambda: build_model(model, cell),
-                values_for, lambda pybamm_model: pybamm_model.default_var_pts, moving or {})
+                lambda pybamm_model: updated_values(cell, updates, pybamm_model),
+                lambda pybamm_model: pybamm_model.default_var_pts, moving or {})
             self._built = built
             return built.simulation, built.inputs
         pybamm_model = build_model(model, cell)

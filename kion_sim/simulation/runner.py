@@ -207,6 +207,16 @@ def mesh_sizes(pybamm_model: pybamm.BaseModel, mesh_points: dict[str, int] | Non
     return mesh
 
 
+def updated_values(cell: CellParameters, updates: dict | None,
+                   pybamm_model: pybamm.BaseModel) -> dict:
+    """``cell``'s values with ``updates`` (checked), then the phase names ``pybamm_model``
+    reads (after the updates, so the phases see them)."""
+    values = dict(cell.values)
+    if updates:
+        values.update(_checked_updates(values, updates))
+    return with_phase_keys(values, pybamm_model)
+
+
 def run_structure(kind: str, cell: CellParameters, model: str, degradation: bool = True,
                   mesh_points: dict[str, int] | None = None) -> tuple:
     """What fixes a run's equations and mesh besides its values and experiment steps (the key
@@ -224,16 +234,11 @@ def _solve_experiment(cell, experiment, model, degradation, parameter_updates, m
     """The PyBaMM solution of ``experiment``: on a simulation built for it, or on one from
     ``model_cache`` solved with inputs (rebuilt without the cache if a new one cannot run)."""
 
-    def values_for(pybamm_model) -> dict:
-        values = dict(cell.values)
-        if parameter_updates:
-            values.update(_checked_updates(values, parameter_updates))
-        return with_phase_keys(values, pybamm_model)  # after the updates, so phases see them
-
     if model_cache is not None:
         built = model_cache.simulation(
             run_structure("simulate", cell, model, degradation, mesh_points), experiment,
-            lambda: build_model(model, cell, degradation), values_for,
+            lambda: build_model(model, cell, degradation),
+            lambda pybamm_model: updated_values(cell, parameter_updates, pybamm_model),
             lambda pybamm_model: mesh_sizes(pybamm_model, mesh_points), moving or {})
         try:
             return built.simulation.solve(callbacks=[watcher], calc_esoh=False,
@@ -246,8 +251,8 @@ def _solve_experiment(cell, experiment, model, degradation, parameter_updates, m
             watcher.problem = None
     pybamm_model = pybamm_model or build_model(model, cell, degradation)
     simulation = pybamm.Simulation(pybamm_model,
-                                   parameter_values=pybamm.ParameterValues(values_for(
-                                       pybamm_model)),
+                                   parameter_values=pybamm.ParameterValues(updated_values(
+                                       cell, parameter_updates, pybamm_model)),
                                    experiment=experiment, solver=pybamm.IDAKLUSolver(),
                                    var_pts=mesh_sizes(pybamm_model, mesh_points))
     solution = simulation.solve(callbacks=[watcher], calc_esoh=False)
