@@ -337,6 +337,9 @@ def _add_mechanisms_command(commands) -> None:
     mechanisms.add_argument("--folds", choices=("all", "retention"), default="all",
                             help="with --loo: leave out every figure, or only the retentions "
                                  "(the rule's score; about a third cheaper)")
+    mechanisms.add_argument("--merge", nargs="+", metavar="FILE",
+                            help="with --loo: no solves; merge these --loo --json documents "
+                                 "(one per mechanism, say) and apply the rule to them all")
     mechanisms.add_argument("--combined", action="store_true",
                             help="weights of the mechanisms from a stored leave-one-out table "
                                  "and the combined interval's coverage over its folds (no "

@@ -187,11 +187,17 @@ def _mechanisms_loo(args) -> int:
 
     from kion_sim.validation import loo
 
-    results = loo.leave_one_out(args.only, model=args.model, workers=args.workers,
-                                folds=args.folds)
+    if args.merge:
+        documents = [_read_json_document(path) for path in args.merge]
+        results = loo.merged_results(documents)
+        model = documents[0].get("model", args.model)
+    else:
+        results = loo.leave_one_out(args.only, model=args.model, workers=args.workers,
+                                    folds=args.folds)
+        model = args.model
     pick, why = loo.choose_default(results)
     if args.json:
-        print(json.dumps({"rule_picks": pick, "why": why, "model": args.model,
+        print(json.dumps({"rule_picks": pick, "why": why, "model": model,
                           "mechanisms": [m.to_dict() for m in results]}, indent=2, default=str))
         return 0
     print("Four-figure fits (residuals in units of each figure's stated uncertainty):")
@@ -201,6 +207,21 @@ def _mechanisms_loo(args) -> int:
     print(format_table(pd.DataFrame(loo.loo_rows(results))))
     print(f"The rule (docs/mechanisms.md, written before this table) picks: {pick or '-'} ({why})")
     return 0
+
+
+def _read_json_document(path: str) -> dict:
+    import json
+
+    try:
+        with open(path) as handle:
+            document = json.load(handle)
+    except (OSError, json.JSONDecodeError) as error:
+        raise InvalidInputError(f"cannot read {path} as a kion-sim mechanisms --loo --json "
+                                f"document: {error}") from error
+    if not isinstance(document, dict) or "mechanisms" not in document:
+        raise InvalidInputError(f"{path} is not a kion-sim mechanisms --loo --json document "
+                                f"(it has no 'mechanisms' list)")
+    return document
 
 
 def _mechanisms_combined(args) -> int:

@@ -83,8 +83,9 @@ def test_a_fold_predicts_the_left_out_figure_from_the_exact_fit_of_the_others(k)
     assert fold.inside_interval == (abs(fold.error) <= half)
 
 
-def _result(name, score_errors, chi2=1.0, after=False, default=False, sei_nm=20.0):
-    folds = [SimpleNamespace(left_out=f, error=e) for f, e in
+def _result(name, score_errors, chi2=1.0, after=False, default=False, sei_nm=20.0,
+            converged=True):
+    folds = [SimpleNamespace(left_out=f, error=e, converged=converged) for f, e in
              zip(["capacity_100_mA_g", "retention_100_cycles", "capacity_500_mA_g",
                   "retention_500_cycles"], score_errors, strict=True)]
     states = {"carbon_SEI_thickness_nm": sei_nm, "SEI_volume_over_pore_volume": 0.1,
@@ -117,6 +118,58 @@ def test_near_ties_go_to_the_lower_chi_square_and_late_mechanisms_need_a_margin(
 def test_unphysical_end_states_are_not_eligible(_known_mechanisms):
     results = [_result("thick", [0, 0, 0, 0], sei_nm=150.0), _result("ok", [0, 3, 0, 3])]
     assert loo.choose_default(results)[0] == "ok"
+
+
+def test_a_mechanism_whose_retention_folds_stopped_short_is_not_eligible(_known_mechanisms):
+    results = [_result("stopped", [0, 0, 0, 0], after=False, converged=False),
+               _result("ok", [0, 3, 0, 3])]
+    assert loo.choose_default(results)[0] == "ok"
+
+
+def _stored_result(name):
+    fold = loo.Fold("retention_500_cycles", 82.0, 80.0, -2.0, 77.0, 83.0, 76.0, 84.0, True,
+                    True, True, {"x": 1.0})
+    other = loo.Fold("retention_100_cycles", 80.0, 81.0, 1.0, 78.0, 84.0, 77.0, 85.0, True,
+                     True, True, {"x": 1.0})
+    states = {"carbon_SEI_thickness_nm": 10.0, "SEI_volume_over_pore_volume": 0.1,
+              "K_balance_error": 1e-4, "metal_SEI_thickness_nm": 0.0}
+    return loo.MechanismLoo(name, False, False, {"x": 1.0}, {"x": 1.1},
+                            [loo.Figure("retention_500_cycles", 82.0, 2.0, 81.0)], 0.5, 1,
+                            True, states, [other, fold], 3.0)
+
+
+def test_a_stored_result_reads_back_as_it_was_written():
+    result = _stored_result("a")
+    again = loo.MechanismLoo.from_dict(json.loads(json.dumps(result.to_dict())))
+    assert again == result and again.loo_retention_score == pytest.approx(1.5)
+
+
+def test_merging_refuses_a_mechanism_run_twice_or_runs_of_two_models():
+    document = {"model": "SPM", "mechanisms": [_stored_result("a").to_dict()]}
+    with pytest.raises(loo.InvalidInputError, match="more than one document"):
+        loo.merged_results([document, document])
+    with pytest.raises(loo.InvalidInputError, match="different models"):
+        loo.merged_results([document, {"model": "DFN", "mechanisms": []}])
+
+
+def test_the_command_merges_documents_and_applies_the_rule_to_them_all(
+        tmp_path, capsys, _known_mechanisms):
+    from kion_sim.cli import main
+
+    paths = []
+    for name, error in (("a", -2.0), ("b", -6.0)):
+        result = _stored_result(name)
+        result.folds[1].error = error
+        path = tmp_path / f"{name}.json"
+        path.write_text(json.dumps({"model": "SPM", "mechanisms": [result.to_dict()]}))
+        paths.append(str(path))
+    assert main(["mechanisms", "--loo", "--merge", *paths, "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["rule_picks"] == "a" and [m["mechanism"] for m in out["mechanisms"]] == ["a", "b"]
+    bad = tmp_path / "bad.json"
+    bad.write_text("[1, 2]")
+    assert main(["mechanisms", "--loo", "--merge", str(bad)]) == 2
+    assert "no 'mechanisms' list" in capsys.readouterr().err
 
 
 def test_the_command_prints_json_with_the_rules_pick(monkeypatch, capsys, _known_mechanisms):
