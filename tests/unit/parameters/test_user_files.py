@@ -123,7 +123,7 @@ def test_bad_value_reuses_the_catalogue_check(user_folder):
 
 def test_unknown_mechanism_lists_the_builtins(user_folder):
     path = user_folder / "my_cell.toml"
-    path.write_text(path.read_text().replace('mechanism = "side_reaction_in_time"',
+    path.write_text(path.read_text().replace('mechanism = "sei_dissolving_reforming"',
                                              'mechanism = "my_fade"'))
     with pytest.raises(ParameterSetError, match=r"mechanism = 'my_fade'.*sei_site_blocking"):
         cell_parameters(str(path))
