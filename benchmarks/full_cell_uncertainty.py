@@ -71,8 +71,7 @@ def main() -> None:
 def _write(out: Path, report: dict) -> None:
     text = json.dumps(report, indent=2, default=str)
     with staged_files(out) as files:  # whole or not at all
-        path = files.file("full_cell_uncertainty.json",
-                          lambda target: Path(target).write_text(text))
+        path = files.text(text, "full_cell_uncertainty.json")
     print(f"wrote {path}", flush=True)
 
 if __name__ == "__main__":

@@ -83,6 +83,11 @@ class StagedFiles:
         write(self._temporary(name))
         return self.folder / name
 
+    def text(self, text: str, name: str) -> Path:
+        """Stage a text file (TOML, JSON, CSV written by hand)."""
+        Path(self._temporary(name)).write_text(text)
+        return self.folder / name
+
     def commit(self) -> list[Path]:
         for temporary, path in self._staged:
             os.replace(temporary, path)

@@ -112,7 +112,6 @@ def _write_fitted_material(args, cell, analysis, source: str):
     """The cell's carbon with its diffusivity replaced by the GITT's (median of the short
     pulses; the 1-sigma factor from their spread) and its OCP by the rest ends' (beside it,
     ``NAME_ocp.csv``), as ``OUT/materials/NAME.toml``."""
-    from pathlib import Path
 
     import numpy as np
 
@@ -149,7 +148,7 @@ def _write_fitted_material(args, cell, analysis, source: str):
                            factor, how, ocp=(csv_name, ocp_how), carried=carried)
     with staged_files(path.parent) as files:  # the TOML and its OCP: both or neither
         files.table(ocp, csv_name)
-        files.file(path.name, lambda temporary: Path(temporary).write_text(text))
+        files.text(text, path.name)
     print(f"fitted diffusivity {value:.3g} m2/s (x{factor:.2f}) and the OCP of the rest ends "
           f"written to {path} and {csv_name}")
     return path

@@ -18,6 +18,6 @@ def command_new(args) -> int:
         raise OutputError(f"{path} exists; nothing was written (choose another name or --out, "
                           f"or remove it first)")
     with staged_files(args.out) as files:  # whole or not at all
-        files.file(path.name, lambda temporary: Path(temporary).write_text(text))
+        files.text(text, path.name)
     print(f"wrote {path}: replace each value marked '# replace:' (unit and range beside it)")
     return 0

@@ -137,8 +137,7 @@ def write_fitted_values(result: FitResult, model: str, folder: Path | None = Non
     from kion_sim.output import staged_files  # the file appears whole or not at all
 
     with staged_files(folder) as files:
-        files.file(path.name, lambda temporary: Path(temporary).write_text(
-            header + "\n" + body + "\n"))
+        files.text(header + "\n" + body + "\n", path.name)
     forget_cached_parameters()
     return path
 

@@ -24,11 +24,12 @@ import pandas as pd
 
 from kion_sim.analysis.cycles import capacity_retention
 from kion_sim.errors import InvalidInputError
-from kion_sim.simulation.fade import HALF_CELL_TOLERANCE_PCT
 from kion_sim.validation.fitting import Run
 
 MAX_FADE_POINTS = 40
-FADE_FLOOR_POINTS = HALF_CELL_TOLERANCE_PCT
+# A cycle's retention is not read finer than the fast path's errors against every cycle
+# solved (0.01-0.6 points at the half cells' tolerances, docs/performance.md).
+FADE_FLOOR_POINTS = 0.5
 FIRST_FADE_CYCLE = 3  # cycle 1 is formation, cycle 2 the reference (100 % by definition)
 
 
