@@ -359,14 +359,23 @@ def _vector(solution) -> np.ndarray:
 def _interpolated(ends, before, start, end) -> list[dict]:
     """Rows of the cycles skipped between the solved ``start`` and ``end``: the parabola through
     those two and the solved cycle ``before`` (a straight line sags by jump^2/8 times the
-    curvature, the largest error of a long jump)."""
+    curvature, the largest error of a long jump), or the straight line where the parabola
+    leaves the range of the two ends. Where the fade slows sharply the parabola's vertex falls
+    inside the jump and it turned back up (+0.004 points at cycle 7 of 500 at 500 mA/g, where
+    every cycle solved falls); held at the ends instead, it stood still for 10 cycles."""
     kinds = [kind for kind, _, _ in ends[start][1]]
     corners = [(cycle, np.array([(q, e) for _, q, e in ends[cycle][1]]))
                for cycle in (before, start, end)]
-    rows = []
-    for skipped in range(start + 1, end):
-        value = sum(values * math.prod((skipped - other) / (cycle - other)
+    skipped = range(start + 1, end)
+    parabola = [sum(values * math.prod((k - other) / (cycle - other)
                                        for other, _ in corners if other != cycle)
-                    for cycle, values in corners)
-        rows += _rows(skipped, [(kind, q, e) for kind, (q, e) in zip(kinds, value, strict=True)])
+                    for cycle, values in corners) for k in skipped]
+    (_, at_start), (_, at_end) = corners[1], corners[2]
+    low, high = np.minimum(at_start, at_end), np.maximum(at_start, at_end)
+    if any(np.any(value < low) or np.any(value > high) for value in parabola):
+        parabola = [at_start + (k - start) / (end - start) * (at_end - at_start)
+                    for k in skipped]
+    rows = []
+    for k, value in zip(skipped, parabola, strict=True):
+        rows += _rows(k, [(kind, q, e) for kind, (q, e) in zip(kinds, value, strict=True)])
     return rows

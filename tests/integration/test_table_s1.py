@@ -39,4 +39,9 @@ def test_the_500_cycle_row_fades_physically():
     row = next(r for r in ROWS if r.cell == "soft_carbon_half_cell" and r.cycles == 500)
     retention = simulate_row(row)["retention_pct"]
     assert 0 < retention.iloc[-1] < 100
-    assert (retention.diff().iloc[2:] <= 1e-6).all()
+    # Not by more than two runs' solver tolerances make (0.05 points, tests/integration/
+    # test_fast_fade.py): every cycle solved, this row's cycle-to-cycle fade itself scatters
+    # by 0.01-0.02 points about its 0.05-point mean, and a landed pair differs by 0.003.
+    assert (retention.diff().iloc[2:] <= 0.05).all()
+    # ... while it falls over any ten cycles: the fade, not the noise, sets the trend.
+    assert (retention.diff(10).iloc[12:] < 0).all()
