@@ -81,8 +81,9 @@ def test_sei_self_discharge_in_rests_biases_d_low_until_drift_is_corrected(
     0.83 mAh/g pulse: dE_s shrinks, and D with its square. Subtracting the rest-end drift
     extrapolated across the pulse restores it. How much it drains depends on the fade
     mechanism's SEI law (under sei_site_blocking ~0.25 mAh/g a rest, D read 0.57x; under the
-    time law of side_reaction_in_time 0.79-0.89x), so the test asks for a bias beyond the
-    rod's ~10 % and for the correction to remove it."""
+    time law of side_reaction_in_time 0.79-0.89x; under the steady side current of
+    sei_dissolving_reforming 0.32-0.36x), so the test asks for a bias beyond the rod's ~10 %
+    and for the correction to remove it."""
     plain = _mid_pulses(aged_cell)["diffusivity_m2_s"] / set_diffusivity
     corrected = _mid_pulses(aged_cell, GittSettings(correct_drift=True))
     assert len(corrected) >= 5
