@@ -1,10 +1,12 @@
 """The fast fade path against brute force on the same cell: 500 cycles, half and full cell.
 
-The brute force (every cycle solved) is read from tests/reference_runs when its stored key
-matches everything that fixes its numbers (cell values, model, protocol, the per-cycle solve's
-source, library versions), else solved again; the fast path is always solved here. The store's
-docstring says why that is the same comparison; `python tests/reference_runs/refresh.py`
-rewrites stale runs.
+The brute force (every cycle solved) is an independent calculation whose numbers are fixed by
+its inputs, so it is read from tests/reference_runs when the stored run's key matches all of
+them (every value PyBaMM is given, model, options, mesh, experiment, the source of each module
+the per-cycle solve imports, library versions), and solved again here when it does not: the
+comparison is the same either way, only its cost differs (the six runs took ~9 min
+alone). The fast path, which these tests judge, is always solved afresh.
+`python tests/reference_runs/refresh.py` rewrites stale runs.
 """
 
 import numpy as np

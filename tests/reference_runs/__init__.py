@@ -2,13 +2,15 @@
 
 A brute-force run (``fade_run(..., exact=True)``: every cycle solved) is an independent
 calculation of what the fast path extrapolates, and the longest part of the suite: 500 cycles of
-the full cell take minutes. Its result is fixed by what it is given, so it is stored here,
-keyed on a digest of all of that:
+the full cell take minutes. Its numbers are fixed by what it is given (IDAKLU is deterministic:
+solved again in another process, a stored run came back to the last digit), so it is stored
+here, keyed on a digest of all of that:
 
 - the run: cell, mechanism, model, current, cycles, the one-cycle protocol text;
 - the values PyBaMM is given (every parameter value, functions by their dataclass repr, which
   holds every number they use; the bibliography left out), the model's class, options,
-  particle geometries and mesh, the experiment's steps and the mass capacities are read per;
+  particle geometries and mesh, the experiment's steps, and the active mass capacities are
+  given per gram of;
 - the source of every kion_sim module that the per-cycle solve imports, followed through the
   imports of :mod:`kion_sim.simulation.fade` (statically: a module imported anywhere in it
   counts, so nothing it can run is missed), and of this module;
@@ -16,8 +18,9 @@ keyed on a digest of all of that:
 
 A stored run whose key does not match today's is never used: the test solves the brute force
 again (and warns that the store is stale), so a reference cannot go stale silently; only the
-time saved is lost until ``python tests/reference_runs/refresh.py`` rewrites it. The fast path
-is always run afresh, so each test can fail exactly as before.
+time saved is lost until ``python tests/reference_runs/refresh.py`` rewrites it (CI on other
+versions solves every run, as before). The fast path is always solved afresh, so each test can
+fail exactly as before.
 """
 
 from __future__ import annotations
@@ -50,16 +53,25 @@ _UNKEYED = ("citations",)  # bibliography only: no solve reads it
 
 
 def brute_force_summary(cell: CellParameters, current_density_mA_g: float, cycles: int,
-                        model: str = "SPM", cycle_protocol: str | None = None) -> pd.DataFrame:
-    """``fade_run(cell, ..., exact=True).summary``: stored if its key matches, else solved."""
-    protocol = cycle_protocol or galvanostatic_cycles(cell, current_density_mA_g, 1)
+                        model: str = "SPM", lower_V: float | None = None,
+                        upper_V: float | None = None, cycle_protocol: str | None = None,
+                        name: str | None = None) -> pd.DataFrame:
+    """``fade_run(cell, ..., exact=True).summary``: stored if its key matches, else solved.
+
+    ``name``: the stored file's (default: from the cell, mechanism, model, current, cycles);
+    give one to a cell whose values differ from its name's (one file per run, else two runs
+    would overwrite each other's).
+    """
+    protocol = cycle_protocol or galvanostatic_cycles(cell, current_density_mA_g, 1, lower_V,
+                                                      upper_V)
     parts = key_parts(cell, protocol, cycles, model)
     key = _digest(parts)
-    path = STORE / f"{_name(cell, current_density_mA_g, cycles, model, cycle_protocol)}.json"
+    name = name or _name(cell, current_density_mA_g, cycles, model, cycle_protocol)
+    path = STORE / f"{name}.json"
     stored = json.loads(path.read_text()) if path.is_file() else None
     if stored is not None and stored["key"] == key:
         return pd.DataFrame(stored["summary"])
-    summary = fade_run(cell, current_density_mA_g, cycles, model, exact=True,
+    summary = fade_run(cell, current_density_mA_g, cycles, model, lower_V, upper_V, exact=True,
                        cycle_protocol=cycle_protocol).summary
     if os.environ.get(WRITE):
         path.write_text(json.dumps({"key": key, "parts": _part_digests(parts),

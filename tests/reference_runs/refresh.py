@@ -12,7 +12,8 @@ import sys
 from pathlib import Path
 
 # The test modules that call brute_force_summary.
-USERS = ["tests/integration/test_fast_fade.py"]
+USERS = ["tests/integration/test_fast_fade.py",
+         "tests/integration/test_fade_fit_recovers_truth.py::test_the_file_holds_the_simulated_fade"]
 
 if __name__ == "__main__":
     checkout = Path(__file__).resolve().parents[2]
