@@ -43,17 +43,14 @@ def test_the_key_holds_the_per_cycle_solve_s_source():
 
 def test_a_run_stored_under_another_key_is_solved_again(tmp_path, monkeypatch):
     monkeypatch.setattr(reference_runs, "STORE", tmp_path)
-    monkeypatch.delenv(reference_runs.WRITE, raising=False)
-    cell = cell_parameters(CELL)
-    with pytest.warns(UserWarning, match="no stored run"):
-        solved = brute_force_summary(cell, 500, 2)
-    assert not list(tmp_path.iterdir())  # written only when asked to
     monkeypatch.setenv(reference_runs.WRITE, "1")
-    brute_force_summary(cell, 500, 2)
+    cell = cell_parameters(CELL)
+    solved = brute_force_summary(cell, 500, 2)  # none stored: solved, and written when asked
     (path,) = tmp_path.iterdir()
     stored = json.loads(path.read_text())
     pd.testing.assert_frame_equal(pd.DataFrame(stored["summary"]), solved)
-    # A stored run that no longer matches its key is never read, whatever it holds.
+    # A stored run that no longer matches its key is never read, whatever it holds; solved
+    # again, it is not written unless asked.
     stored["summary"]["charge_capacity_mAh_g"] = [0.0, 0.0]
     stored["key"], stored["parts"]["parameter values"] = "another", "other"
     path.write_text(json.dumps(stored))
@@ -61,6 +58,7 @@ def test_a_run_stored_under_another_key_is_solved_again(tmp_path, monkeypatch):
     with pytest.warns(UserWarning, match="parameter values"):
         again = brute_force_summary(cell, 500, 2)
     pd.testing.assert_frame_equal(again, solved)
+    assert json.loads(path.read_text())["key"] == "another"
     # One that matches is read as stored.
     stored["key"] = _digest(key_parts(cell, galvanostatic_cycles(cell, 500, 1), 2, "SPM"))
     path.write_text(json.dumps(stored))
