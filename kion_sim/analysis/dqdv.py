@@ -25,7 +25,6 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 from scipy.integrate import trapezoid
-from scipy.signal import find_peaks, peak_widths, savgol_filter
 
 from kion_sim.errors import InvalidInputError, require_positive
 
@@ -130,6 +129,9 @@ def differential_capacity(capacity_mAh_g, voltage_V,
             f"({settings.window_V:g} V = {settings.window_points} points of "
             f"{settings.grid_step_V:g} V): give a longer half cycle or a smaller window_V")
     sign = -1.0 if direction == "discharge" else 1.0  # capacity rises as voltage falls
+    # Imported here: scipy.signal (and scipy.stats under it) is ~1 s of every `import kion_sim`.
+    from scipy.signal import savgol_filter
+
     dqdv = sign * savgol_filter(q_grid, settings.window_points, settings.polyorder, deriv=1,
                                 delta=settings.grid_step_V, mode="interp")
     peaks = find_dqdv_peaks(grid, dqdv, settings.prominence_fraction)
@@ -139,6 +141,8 @@ def differential_capacity(capacity_mAh_g, voltage_V,
 def find_dqdv_peaks(voltage_V: np.ndarray, dqdv_mAh_g_V: np.ndarray,
                     prominence_fraction: float = 0.05) -> pd.DataFrame:
     """Peaks of a dQ/dV curve on a uniform grid: potential, height, width at half prominence."""
+    from scipy.signal import find_peaks, peak_widths  # not at import: see differential_capacity
+
     top = float(np.max(dqdv_mAh_g_V))
     if not top > 0:
         return pd.DataFrame(columns=PEAK_COLUMNS, dtype=float)

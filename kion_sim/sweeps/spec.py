@@ -23,7 +23,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
-from scipy.stats import qmc
 
 from kion_sim.errors import InvalidInputError, UnknownNameError
 from kion_sim.models.builder import MODEL_NAMES
@@ -147,6 +146,8 @@ def latin_hypercube(n: int, seed: int = 0, log: bool = False, **ranges) -> tuple
         if log and not bounds[0] > 0:
             raise InvalidInputError(f"log sampling needs a positive range for {name!r}, "
                                     f"got {bounds!r}")
+    from scipy.stats import qmc  # not at import: scipy.stats is ~1 s of the CLI's start
+
     unit = qmc.LatinHypercube(d=len(ranges), seed=seed).random(n)
     points = []
     for row in unit:

@@ -18,7 +18,6 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.stats import norm, qmc
 
 from kion_sim.errors import InvalidInputError, UnknownNameError
 
@@ -71,6 +70,8 @@ class UncertainInput:
         if not (math.isfinite(factor) and factor > 1):
             raise InvalidInputError(f"{name}: a fitted value's 1-sigma factor must be finite and "
                                     f"> 1 to sample it, got {factor!r}")
+        from scipy.stats import norm  # not at import: scipy.stats is ~1 s of the CLI's start
+
         spread = norm.ppf(0.95) * math.log(factor)
         return cls(name, value, value * math.exp(-spread), value * math.exp(spread),
                    "log-normal", kind="fitted", **where)
@@ -82,6 +83,8 @@ class UncertainInput:
             return self.low + u * (self.high - self.low)
         if self.distribution == "log-uniform":
             return np.exp(np.log(self.low) + u * np.log(self.high / self.low))
+        from scipy.stats import norm
+
         sigma = math.log(self.high / self.value) / norm.ppf(0.95)
         u = np.clip(u, _UNIT_MARGIN, 1 - _UNIT_MARGIN)
         return self.value * np.exp(sigma * norm.ppf(u))
@@ -110,6 +113,8 @@ def latin_hypercube_points(inputs: list[UncertainInput], samples: int,
     check_sample_settings(samples, seed)
     if not inputs:
         raise InvalidInputError("an uncertainty study needs at least one uncertain input")
+    from scipy.stats import qmc
+
     unit = qmc.LatinHypercube(d=len(inputs), seed=seed).random(samples)
     return points_from_unit(inputs, unit)
 

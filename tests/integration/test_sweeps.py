@@ -54,10 +54,13 @@ def test_a_failing_point_is_recorded_and_the_sweep_goes_on():
     assert table["capacity_mAh_g"].iloc[0] > 0 and np.isnan(table["capacity_mAh_g"].iloc[1])
 
 
-_CHILD = """
+# Four points: the kill lands after two, two are left for the resumed run, and the ends (32x
+# apart) order the retention; two more in between (six before) only cost ~10 s each.
+RESISTIVITIES = [1e5, 4e5, 1.6e6, 3.2e6]
+_CHILD = f"""
 import sys
 from kion_sim.sweeps import SweepSpec, grid, run_sweep
-points = grid(**{"SEI resistivity [Ohm.m]": [1e5, 2e5, 4e5, 8e5, 1.6e6, 3.2e6]})
+points = grid(**{{"SEI resistivity [Ohm.m]": {RESISTIVITIES}}})
 spec = SweepSpec("soft_carbon_half_cell", points, cycles=30, swept=tuple(points[0]), exact=True)
 run_sweep(spec, executor="serial", checkpoint=sys.argv[1], reuse=False, show_progress=False)
 """
@@ -75,9 +78,10 @@ def test_a_killed_sweep_resumes_without_recomputing_or_losing_points(tmp_path):
     child.wait()
     before = checkpoint.read_text().splitlines()
     done_before = {json.loads(line)["index"] for line in before[1:] if line.endswith("}")}
-    assert 2 <= len(done_before) < 6, "the kill must land mid-sweep for this test to mean much"
+    assert 2 <= len(done_before) < len(RESISTIVITIES), \
+        "the kill must land mid-sweep for this test to mean much"
 
-    points = [dict(p) for p in grid(**{SEI: [1e5, 2e5, 4e5, 8e5, 1.6e6, 3.2e6]})]
+    points = [dict(p) for p in grid(**{SEI: RESISTIVITIES})]
     spec = SweepSpec("soft_carbon_half_cell", tuple(points), cycles=30, swept=(SEI,), exact=True)
     table = run_sweep(spec, executor="serial", checkpoint=checkpoint, reuse=False,
                       show_progress=False)
@@ -85,7 +89,8 @@ def test_a_killed_sweep_resumes_without_recomputing_or_losing_points(tmp_path):
     after = checkpoint.read_text().splitlines()
     assert after[:len(before)] == before  # nothing finished was lost or rewritten
     indices = [json.loads(line)["index"] for line in after[1:]]
-    assert sorted(indices) == list(range(6))  # each point exactly once: nothing recomputed
+    # each point exactly once: nothing recomputed
+    assert sorted(indices) == list(range(len(RESISTIVITIES)))
     assert isinstance(table, pd.DataFrame) and table["error"].isna().all()
     # More resistive film, more fade; next to site blocking the film costs little, so only the
     # ends of the sweep (32x apart) are far enough apart to order beyond the solver's noise.
