@@ -64,6 +64,11 @@ HALF_CELL_TOLERANCE_PCT = 0.1
 # within 0.05 points at 0.1 % and 0.2 at 0.5 % (52 and 48 solved cycles): 0.1 % is kept for
 # its tighter error estimate.
 FULL_CELL_TOLERANCE_PCT = 0.1
+# The jumps are controlled by the sum of each landing's estimate (a sixth of the predictor-
+# corrector difference); the bound reported is twice it. Against every cycle solved, under
+# sei_dissolving_reforming that sum fell short of the error made: 0.18 against 0.16 points
+# (SPMe, 150 cycles at 500 mA/g, 0.1 %) and 2.1 against 1.26 (SPM, 500 cycles, 0.5 %).
+REPORTED_ERROR_FACTOR = 2.0
 
 
 @dataclass
@@ -305,7 +310,8 @@ def _extrapolate(stepper, state, rows, ends, n, cycles, tolerance_pct) -> FadeRu
     _with_state(state, stepper.bounded(ends[n][0], ends[n][0] + pending))  # corrected end
     summary = cycle_summary(pd.DataFrame(rows))
     return FadeRun(summary[summary["cycle"] <= cycles].reset_index(drop=True), simulated,
-                   total_error, "extrapolated", state, stepper.initial_K_mol)
+                   REPORTED_ERROR_FACTOR * total_error, "extrapolated", state,
+                   stepper.initial_K_mol)
 
 
 def _judge_landing(landed, steps_now, slope, jump, reference, tolerance_pct, fast):

@@ -33,9 +33,10 @@ def test_fast_path_matches_brute_force_after_500_cycles(cell_name, current, dire
     cell = cell_parameters(cell_name)
     exact = brute_force_summary(cell, current, 500)
     fast = fade_run(cell, current, 500)
-    # Two solved cycles a jump: 17 for the half cell. The full cell, whose steps end on its
-    # electrodes' limits, needs the tighter 0.1 % tolerance and 8 first cycles: 52 here.
-    assert fast.simulated_cycles < 500 / (10 if cell.is_half_cell else 4)
+    # Two solved cycles a jump. Both cells at the 0.1 % tolerance: the half cell under the
+    # linear-in-time default solved 47-66 (17 at 0.5 % under the default before, which erred
+    # 2.1 points under this one), the full cell with its 8 first cycles 52.
+    assert fast.simulated_cycles < 500 / (6 if cell.is_half_cell else 4)
     exact_retention = capacity_retention(exact, 2, direction)
     fast_retention = capacity_retention(fast.summary, 2, direction)
     assert len(fast_retention) == 500
