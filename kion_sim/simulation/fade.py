@@ -377,7 +377,8 @@ def _interpolated(ends, before, start, end) -> list[dict]:
                                        for other, _ in corners if other != cycle)
                     for cycle, values in corners) for k in skipped]
     (_, at_start), (_, at_end) = corners[1], corners[2]
-    low, high = np.minimum(at_start, at_end), np.maximum(at_start, at_end)
+    slack = 1e-9 * np.maximum(1.0, np.abs(at_start))  # rounding, on a column that stays put
+    low, high = np.minimum(at_start, at_end) - slack, np.maximum(at_start, at_end) + slack
     if any(np.any(value < low) or np.any(value > high) for value in parabola):
         parabola = [at_start + (k - start) / (end - start) * (at_end - at_start)
                     for k in skipped]

@@ -24,6 +24,21 @@ def test_skipped_cycles_lie_on_the_parabola_through_three_solved_ones():
         assert row["energy_mWh_g"] == pytest.approx(energy, abs=1e-9)
 
 
+def test_a_parabola_that_turns_back_inside_the_jump_gives_way_to_the_straight_line():
+    # Fast fade that slows: the parabola through cycles 2, 3 and 13 has its vertex inside the
+    # jump and would rise again before cycle 13; every cycle solved keeps falling.
+    def steps(cycle):
+        charge = 300.0 - 30.0 * (1 - np.exp(-cycle / 2.0)) - 0.05 * cycle
+        return [("discharge", charge + 1.0, 50.0), ("charge", charge, 3.0 * charge)]
+
+    ends = {cycle: (None, steps(cycle)) for cycle in (2, 3, 13)}
+    rows = _interpolated(ends, 2, 3, 13)
+    charges = [row["capacity_mAh_g"] for row in rows if row["kind"] == "charge"]
+    assert np.all(np.diff([steps(3)[1][1], *charges, steps(13)[1][1]]) < 0)
+    line = np.linspace(steps(3)[1][1], steps(13)[1][1], 11)[1:-1]
+    np.testing.assert_allclose(charges, line)
+
+
 def test_a_capacity_shift_moves_every_step_by_its_share():
     before, after = _steps(10), _steps(20)
     slopes = _step_slopes(before, after)
