@@ -69,6 +69,11 @@ FULL_CELL_TOLERANCE_PCT = 0.1
 # sei_dissolving_reforming that sum fell short of the error made: 0.18 against 0.16 points
 # (SPMe, 150 cycles at 500 mA/g, 0.1 %) and 2.1 against 1.26 (SPM, 500 cycles, 0.5 %).
 REPORTED_ERROR_FACTOR = 2.0
+# A solve that fails once the last solved cycle holds under this share of cycle 2's capacity
+# is the cell's end of life, not a numerical accident: swelling_damage calibrated to the
+# 100-cycle retention loses its carbon at 500 mA/g (20 mAh/g of 237 by cycle 500 at a quarter
+# of its fitted damage rate; at the full rate a cycle's discharge no longer solves).
+END_OF_LIFE_FRACTION = 0.2
 
 
 @dataclass
@@ -82,6 +87,9 @@ class FadeRun:
     method: str
     end_state: object = None  # the last solved cycle (a PyBaMM solution), corrected
     initial_K_mol: float | None = None  # K held at the start (degradation_states' balance)
+    # With stop_at_end_of_life: the last cycle the cell could run, if it ended before the run
+    # did (the summary stops there); None if every cycle ran.
+    end_of_life_cycle: int | None = None
 
 
 class _CycleStepper:
@@ -220,7 +228,8 @@ def fade_run(cell: CellParameters, current_density_mA_g: float, cycles: int, mod
              lower_V: float | None = None, upper_V: float | None = None, exact: bool = False,
              tolerance_pct: float | None = None, parameter_updates: dict | None = None,
              cycle_protocol: str | None = None, model_cache: ModelCache | None = None,
-             moving: dict | Callable[[], dict] | None = None) -> FadeRun:
+             moving: dict | Callable[[], dict] | None = None,
+             stop_at_end_of_life: bool = False) -> FadeRun:
     """``cycles`` cycles of the cell's standard cycle; fast by default, ``exact`` for brute force.
 
     ``tolerance_pct`` is the largest capacity error (% of the 2nd cycle's) a jump may make
@@ -230,6 +239,10 @@ def fade_run(cell: CellParameters, current_density_mA_g: float, cycles: int, mod
     ``current_density_mA_g`` and the cut-offs are not used.
     ``model_cache`` and ``moving``: solve on a cached simulation, the values ``moving`` names as
     PyBaMM inputs (as :func:`kion_sim.simulation.runner.simulate` does).
+    A solve that fails after the capacity fell below :data:`END_OF_LIFE_FRACTION` of cycle 2's
+    is the cell's end of life: the error says so, or with ``stop_at_end_of_life`` the run
+    returns the cycles it ran (``end_of_life_cycle``; a fit reads a later cycle's retention as
+    at most the last one's).
     """
     if int(cycles) != cycles or cycles < 2:
         raise InvalidInputError(f"a fade run needs 2 or more whole cycles, got {cycles!r}")
@@ -239,7 +252,37 @@ def fade_run(cell: CellParameters, current_density_mA_g: float, cycles: int, mod
         raise InvalidInputError(f"cycle_protocol must be one cycle (one line, no repeat), got "
                                 f"{cycle_protocol!r}")
     stepper = _CycleStepper(cell, cycle_protocol, model, parameter_updates, model_cache, moving)
-    rows, state, ends = [], None, {}
+    rows: list[dict] = []  # extended in place by the solves below: kept if the cell gives out
+    try:
+        return _fade(stepper, cell, rows, cycles, exact, tolerance_pct)
+    except SimulationError as error:
+        ended = _end_of_life(rows, error)
+        if ended is None:
+            raise
+        if not stop_at_end_of_life:
+            raise SimulationError(f"{error} (end of life: {ended.method})") from error
+        return ended
+
+
+def _end_of_life(rows: list[dict], error: SimulationError) -> FadeRun | None:
+    """The cycles run before ``error``, if the cell had already lost most of its capacity."""
+    if not rows:
+        return None
+    summary = cycle_summary(pd.DataFrame(rows))
+    if summary["cycle"].max() < 3:
+        return None
+    retention = summary["charge_capacity_mAh_g"] / summary["charge_capacity_mAh_g"].iloc[1]
+    last = int(summary["cycle"].iloc[-1])
+    if not retention.iloc[-1] < END_OF_LIFE_FRACTION:
+        return None
+    return FadeRun(summary, last, math.nan,
+                   f"cycle {last + 1} could not be run, the capacity down to "
+                   f"{100 * retention.iloc[-1]:.1f} % of cycle 2's ({str(error).splitlines()[0]})",
+                   end_of_life_cycle=last)
+
+
+def _fade(stepper, cell, rows, cycles, exact, tolerance_pct) -> FadeRun:
+    state, ends = None, {}
     first_solved = HALF_CELL_FIRST_SOLVED if cell.is_half_cell else FULL_CELL_FIRST_SOLVED
     first_exact = cycles if exact else min(cycles, first_solved)  # they change fastest
     for cycle in range(1, first_exact + 1):

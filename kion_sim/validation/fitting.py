@@ -113,7 +113,10 @@ class RetentionTarget(_ScalarTarget):
     sigma = property(lambda self: self.uncertainty_points)
 
     def simulated(self, summary: pd.DataFrame, timeseries: pd.DataFrame) -> float:
-        return float(capacity_retention(summary).iloc[self.cycles - 1])
+        """The retention at ``cycles``; of a run that ended early at its end of life (its
+        summary stops there), the last cycle's: the most the cell could have kept."""
+        retention = capacity_retention(summary)
+        return float(retention.iloc[min(self.cycles, len(retention)) - 1])
 
 
 @dataclass(frozen=True)

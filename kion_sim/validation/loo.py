@@ -32,7 +32,7 @@ from dataclasses import asdict, dataclass, field
 
 import numpy as np
 
-from kion_sim.errors import InvalidInputError
+from kion_sim.errors import InvalidInputError, SimulationError
 from kion_sim.parameters.assemble import build_cell_parameters
 from kion_sim.parameters.catalog import load_cell, load_material
 from kion_sim.parameters.mechanisms import load_calibration, load_mechanism, mechanism_names
@@ -44,7 +44,12 @@ from kion_sim.validation.staged_fit import (
     TrialProblem,
     damped_gauss_newton,
 )
-from kion_sim.validation.trial_runs import TrialRunner, fit_workers, trial_overrides
+from kion_sim.validation.trial_runs import (
+    FAILED_RUN_RESIDUAL,
+    TrialRunner,
+    fit_workers,
+    trial_overrides,
+)
 
 STUDY_CELL = "soft_carbon_half_cell"
 Z_05_95 = 1.6448536269514722  # standard normal quantile of 95 %
@@ -263,6 +268,11 @@ def _start(name: str, parameters) -> np.ndarray:
     return np.log10(start)
 
 
+def _describe(parameters, log_values) -> str:
+    return ", ".join(f"{p.key} {10 ** v:.3g}" for p, v in zip(parameters, log_values,
+                                                               strict=True))
+
+
 def _study(name: str, model: str, workers: int, say, tag: str,
            folds: str = "all") -> MechanismLoo:
     started = time.perf_counter()
@@ -284,6 +294,9 @@ def _study(name: str, model: str, workers: int, say, tag: str,
         x, r, jacobian, converged = damped_gauss_newton(
             problem, x0, free, everything, lower, upper, CONVERGED_RESIDUAL,
             _FIT_ITERATIONS, start_jacobian=jacobian, min_decrease=_MIN_DECREASE)
+        if np.any(np.abs(r) >= FAILED_RUN_RESIDUAL):
+            raise SimulationError(f"{name}: its runs fail at every point the four-figure fit "
+                                  f"tried, from {_describe(parameters, x0)}: no fit to report")
         say(f"{tag}: four-figure fit {'converged' if converged else 'stopped'}, chi2 "
             f"{r @ r:.2f} ({problem.evaluations} points so far)")
         # Broyden's updates carry a Jacobian good enough to step with, not to read intervals

@@ -25,6 +25,10 @@ from kion_sim.simulation.built_models import ModelCache, enabled, moving_values,
 from kion_sim.simulation.fade import FAST_FADE_FROM_CYCLES, fade_run
 from kion_sim.simulation.runner import simulate
 
+# Every residual of a trial whose run failed: a fit steps away from it, and no fit "converges"
+# on it (a flat penalty has no gradient).
+FAILED_RUN_RESIDUAL = 1e3
+
 
 @dataclass(frozen=True)
 class RunKey:
@@ -58,8 +62,10 @@ def solve_run(cell: CellParameters, run: RunKey, model: str, exact: bool,
     on a cached simulation with the values ``moving`` names as inputs (see
     :class:`~kion_sim.simulation.built_models.ModelCache`)."""
     if run.is_long and not exact:
+        # A cell that gives out early is a result a fit can steer by (far too much fade).
         result = fade_run(cell, run.current_density_mA_g, run.cycles, model, run.lower_V,
-                          run.upper_V, model_cache=model_cache, moving=moving)
+                          run.upper_V, model_cache=model_cache, moving=moving,
+                          stop_at_end_of_life=True)
         return result.summary, None
     protocol = galvanostatic_cycles(cell, run.current_density_mA_g, run.cycles, run.lower_V,
                                     run.upper_V)
@@ -201,6 +207,6 @@ def residual_size(target) -> int:
 def residual_vector(targets, outputs) -> np.ndarray:
     """Residuals of ``targets`` from their runs' ``outputs``; a failed run is a bad fit."""
     if any(isinstance(output, str) for output in outputs):
-        return np.full(sum(residual_size(t) for t in targets), 1e3)
+        return np.full(sum(residual_size(t) for t in targets), FAILED_RUN_RESIDUAL)
     return np.concatenate([target.residuals(*output)
                            for target, output in zip(targets, outputs, strict=True)])
