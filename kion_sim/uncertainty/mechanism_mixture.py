@@ -134,7 +134,6 @@ def mixture_figures(point: dict, options: dict) -> dict:
     """The evaluator: one draw of the mixture (module docstring). ``options`` as
     :func:`~kion_sim.uncertainty.simulated.evaluator_options` gives, plus ``mixture``
     (:func:`mixture_spec`)."""
-    from kion_sim.parameters.assemble import build_cell_parameters
 
     spec = options["mixture"]
     name, _, values = mechanism_at(point[MECHANISM_INPUT], spec)
@@ -145,8 +144,8 @@ def mixture_figures(point: dict, options: dict) -> dict:
     materials, electrodes = _overrides(point, described, HALF_CELL, {})
     for component, entries in _fitted_values(point, values, refit).items():
         materials.setdefault(component, {}).update(entries)
-    cell = build_cell_parameters(HALF_CELL, materials, electrodes, mechanism=name)
-    found = _half_cell_figures(cell, set(options["figures"]), options["model"])
+    found = _half_cell_figures(materials, electrodes, name, set(options["figures"]),
+                               options["model"])
     return {figure: found[figure] for figure in options["figures"]}
 
 

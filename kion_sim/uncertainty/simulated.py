@@ -2,9 +2,9 @@
 
 Figures (``FIGURES``):
 
-- ``blind_capacity_mAh_g``, ``blind_retention_pct``: the withheld Table S1 row (the 900 C
-  soft carbon's retention after 500 cycles at 500 mA/g, fitted to nothing), as
-  ``kion-sim table-s1`` simulates it;
+- ``blind_capacity_mAh_g``, ``blind_retention_pct``: the Table S1 row that was withheld until
+  2026-12-01 (the 900 C soft carbon after 500 cycles at 500 mA/g; a calibration target since
+  it was disclosed), as ``kion-sim table-s1`` simulates it;
 - ``rate_capacity_mAh_g``: its 2nd-cycle capacity at ``RATE_CURRENT_mA_g``, beyond the
   500 mA/g the calibration saw;
 - ``full_cell_energy_Wh_kg``, ``full_cell_retention_pct``,
@@ -16,7 +16,8 @@ of the materials they use and of their declared fade mechanism, except those the
 not read (``NOT_READ``) and those a stored calibration replaces; plus every fitted value (a
 calibration's, and one a material file stores with its 1-sigma factor: the cathode's fade).
 With ``recalibrate``, each sample first refits the fitted values with its estimates held
-(:func:`kion_sim.validation.calibrate.calibrate`, warm-started from the stored fit), then
+(:mod:`kion_sim.uncertainty.recalibration`: from the stored fit, on a Jacobian measured once
+per process), then
 scales them by their sampled 1-sigma deviation (the targets' uncertainty); without it, the
 fitted values are sampled about the stored fit within their fitted uncertainty only.
 """
@@ -25,7 +26,7 @@ from __future__ import annotations
 
 import functools
 
-from kion_sim.errors import InvalidInputError, SimulationError, UnknownNameError
+from kion_sim.errors import InvalidInputError, UnknownNameError
 from kion_sim.parameters.catalog import load_cell, load_material
 from kion_sim.parameters.mechanisms import load_calibration, load_mechanism
 from kion_sim.uncertainty.inputs import UncertainInput
@@ -133,20 +134,14 @@ def _overrides(point: dict, described: list[list], cell_name: str, fitted: dict)
 def _refit(point: dict, described: list[list], model: str,
            mechanism: str | None = None) -> dict:
     """The half cell's fitted values refitted with this sample's estimates held, under
-    ``mechanism`` (default: the declared one)."""
-    from kion_sim.validation.calibrate import calibrate
+    ``mechanism`` (default: the declared one), from the stored calibration on a Jacobian
+    measured once per process (:mod:`kion_sim.uncertainty.recalibration`)."""
+    from kion_sim.uncertainty.recalibration import refit
+    from kion_sim.validation.calibrate import cell_mechanism
 
     estimates = [d for d in described if d[4] == "estimate"]
     materials, electrodes = _overrides(point, estimates, HALF_CELL, {})
-    # One process per sample: the study's own workers already fill the cores.
-    result = calibrate(HALF_CELL, model, warm_start=True, fixed=materials,
-                       electrode_overrides=electrodes, workers=1, mechanism=mechanism)
-    if not result.success:  # these estimates cannot reproduce the calibration data: reject
-        worst = result.residuals.loc[result.residuals["error"].abs().idxmax()]
-        raise SimulationError(f"the sample's estimates cannot meet the calibration targets "
-                              f"(worst: {worst['target']} off by {worst['error']:+.3g}); "
-                              f"{result.message}")
-    return {(p.material, p.key): result.fitted[p.key] for p in result.parameters}
+    return refit(cell_mechanism(HALF_CELL, mechanism), model, materials, electrodes)
 
 
 @functools.cache
@@ -161,22 +156,32 @@ def interval_row():
     return _withheld_row()
 
 
-def _half_cell_figures(cell, wanted: set, model: str) -> dict:
+def _half_cell_figures(materials: dict, electrodes: dict, mechanism: str | None, wanted: set,
+                       model: str) -> dict:
+    """The half cell's figures with these overrides, on this process's built models (the
+    overridden values as inputs: the next sample of the same structure solves on them)."""
     from kion_sim.analysis.cycles import capacity_retention
-    from kion_sim.simulation.fade import fade_run
+    from kion_sim.simulation.built_models import process_cache
     from kion_sim.validation.table_s1 import CAPACITY_DIRECTION
+    from kion_sim.validation.trial_runs import RunKey, TrialCell, solve_run
 
     row, found = _withheld_row(), {}
+    trial = TrialCell(HALF_CELL, materials, electrodes, mechanism)
     column = f"{CAPACITY_DIRECTION}_capacity_mAh_g"
+
+    def summary(current_mA_g: float, cycles: int):
+        run = RunKey(current_mA_g, row.voltage_min_V, row.voltage_max_V, cycles)
+        table, _ = solve_run(trial.build(), run, model, False, False, process_cache(),
+                             trial.moving, stop_at_end_of_life=False)
+        return table
+
     if wanted & {"blind_capacity_mAh_g", "blind_retention_pct"}:
-        run = fade_run(cell, row.current_density_mA_g, row.cycles, model, row.voltage_min_V,
-                       row.voltage_max_V)
-        retention = capacity_retention(run.summary, 2, CAPACITY_DIRECTION)
-        found["blind_capacity_mAh_g"] = float(run.summary[column].iloc[1])
+        table = summary(row.current_density_mA_g, row.cycles)
+        retention = capacity_retention(table, 2, CAPACITY_DIRECTION)
+        found["blind_capacity_mAh_g"] = float(table[column].iloc[1])
         found["blind_retention_pct"] = float(retention.iloc[row.cycles - 1])
     if "rate_capacity_mAh_g" in wanted:
-        run = fade_run(cell, RATE_CURRENT_mA_g, 2, model, row.voltage_min_V, row.voltage_max_V)
-        found["rate_capacity_mAh_g"] = float(run.summary[column].iloc[1])
+        found["rate_capacity_mAh_g"] = float(summary(RATE_CURRENT_mA_g, 2)[column].iloc[1])
     return found
 
 
@@ -198,15 +203,13 @@ def _full_cell_figures(materials: dict, electrodes: dict, wanted: set, options: 
 def simulated_figures(point: dict, options: dict) -> dict:
     """The evaluator: ``options`` holds ``figures``, ``inputs`` (:func:`describe_inputs`),
     ``model``, ``recalibrate``, ``full_cell_model``, ``full_cell_cycles`` and ``design``."""
-    from kion_sim.parameters.assemble import build_cell_parameters
 
     wanted, described = set(options["figures"]), options["inputs"]
     fitted = _refit(point, described, options["model"]) if options.get("recalibrate") else {}
     found: dict = {}
     if wanted & {f for f, cell in FIGURES.items() if cell == HALF_CELL}:
         materials, electrodes = _overrides(point, described, HALF_CELL, fitted)
-        cell = build_cell_parameters(HALF_CELL, materials, electrodes)
-        found.update(_half_cell_figures(cell, wanted, options["model"]))
+        found.update(_half_cell_figures(materials, electrodes, None, wanted, options["model"]))
     if wanted & {f for f, cell in FIGURES.items() if cell == FULL_CELL}:
         materials, electrodes = _overrides(point, described, FULL_CELL, fitted)
         found.update(_full_cell_figures(materials, electrodes, wanted, options))

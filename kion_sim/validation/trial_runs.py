@@ -57,15 +57,17 @@ def runs_needed(targets) -> dict[int, RunKey]:
 
 def solve_run(cell: CellParameters, run: RunKey, model: str, exact: bool,
               keep_timeseries: bool, model_cache: ModelCache | None = None,
-              moving=None) -> tuple[pd.DataFrame, pd.DataFrame | None]:
+              moving=None, stop_at_end_of_life: bool = True
+              ) -> tuple[pd.DataFrame, pd.DataFrame | None]:
     """(per-cycle summary, time series or None) of one run of ``cell``; with ``model_cache``,
     on a cached simulation with the values ``moving`` names as inputs (see
-    :class:`~kion_sim.simulation.built_models.ModelCache`)."""
+    :class:`~kion_sim.simulation.built_models.ModelCache`). A long run of a cell that gives
+    out early returns the cycles it ran (``stop_at_end_of_life``, the default: a result a fit
+    can steer by, far too much fade) or raises."""
     if run.is_long and not exact:
-        # A cell that gives out early is a result a fit can steer by (far too much fade).
         result = fade_run(cell, run.current_density_mA_g, run.cycles, model, run.lower_V,
                           run.upper_V, model_cache=model_cache, moving=moving,
-                          stop_at_end_of_life=True)
+                          stop_at_end_of_life=stop_at_end_of_life)
         return result.summary, None
     protocol = galvanostatic_cycles(cell, run.current_density_mA_g, run.cycles, run.lower_V,
                                     run.upper_V)

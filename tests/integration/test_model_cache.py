@@ -4,7 +4,7 @@
 import numpy as np
 import pytest
 
-from kion_sim.simulation.built_models import ModelCache, process_cache
+from kion_sim.simulation.built_models import COMPILE_SWITCH, ModelCache, process_cache
 from kion_sim.validation.trial_runs import RunKey, TrialCell, TrialRunner, solve_run
 
 CELL, MECHANISM, MATERIAL = "soft_carbon_half_cell", "sei_site_blocking", "soft_carbon_900C"
@@ -43,6 +43,21 @@ def test_reused_model_agrees_with_the_plain_build_within_the_solver_tolerance():
     plain, _ = solve_run(trial.build(), run, "SPM", False, False)
     reused, _ = solve_run(trial.build(), run, "SPM", False, False, ModelCache(), trial.moving)
     np.testing.assert_allclose(reused[COLUMNS].to_numpy(), plain[COLUMNS].to_numpy(), rtol=1e-3)
+
+
+def test_a_compiled_model_gives_the_virtual_machines_capacities(monkeypatch):
+    # Compiled C and CasADi's virtual machine evaluate the same expressions; IDAKLU may still
+    # step apart by rounding, so the same capacities within its tolerance (rtol 1e-4).
+    run, trial, found = RunKey(500.0, 0.01, 1.5, 2), _trial(*POINTS[0]), {}
+    for switch in ("on", "off"):
+        monkeypatch.setenv(COMPILE_SWITCH, switch)
+        cache = ModelCache()
+        found[switch], _ = solve_run(trial.build(), run, "SPM", False, False, cache,
+                                     trial.moving)
+        (entry,) = cache._entries.values()
+        assert entry.simulation._solver._options["compile"] is (switch == "on")
+    np.testing.assert_allclose(found["on"][COLUMNS].to_numpy(), found["off"][COLUMNS].to_numpy(),
+                               rtol=1e-3)
 
 
 def test_the_runner_counts_models_reused_and_built():
