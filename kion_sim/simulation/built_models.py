@@ -27,8 +27,10 @@ import pybamm
 
 # Set by the experiment on every current-controlled step: not a value of the model then.
 _EXPERIMENT_CONTROLLED = "Current function [A]"
-# PyBaMM names a phase's copy of a value "Primary: <bare key>" (models.builder.with_phase_keys)
-_PHASE_PREFIX = "Primary: "
+# PyBaMM names a phase's copy of a value "Primary: <bare key>" (models.builder.with_phase_keys),
+# and the trap sites' phase "Secondary: <bare key>": a value that moves moves in each copy (the
+# mechanics' LAM constant has one on the trap phase; left fixed, every trial missed).
+_PHASE_PREFIXES = ("Primary: ", "Secondary: ")
 CACHE_SWITCH = "KION_SIM_MODEL_CACHE"  # "off" turns the cache off (e.g. to measure without)
 # "off" solves cached models on CasADi's virtual machine instead of compiled C (see compiling)
 COMPILE_SWITCH = "KION_SIM_COMPILE"
@@ -209,11 +211,15 @@ def _mesh_parameters(model: pybamm.BaseModel) -> set[str]:
 
 def _usable(moving: dict, values: dict, mesh: set[str]) -> dict[str, tuple[str, ...] | None]:
     """``moving`` restricted to keys of ``values`` whose value has that form and that do not
-    shape the ``mesh``, with the phase copies (``"Primary: ..."``) of moving values too."""
+    shape the ``mesh``, with the phase copies (``"Primary: ..."``, ``"Secondary: ..."``) of
+    moving values too (a copy: the same value; the trap sites' own maximum concentration is
+    no copy of the carbon's)."""
     chosen = {}
     for key, value in values.items():
-        bare = key[len(_PHASE_PREFIX):] if key.startswith(_PHASE_PREFIX) else key
-        spec = moving.get(key, moving.get(bare, "fixed"))
+        bare = key.split(": ", 1)[1] if key.startswith(_PHASE_PREFIXES) else key
+        copy = bare == key or same_value(value, values.get(bare, values.get(
+            _PHASE_PREFIXES[0] + bare)))
+        spec = moving.get(key, moving.get(bare, "fixed") if copy else "fixed")
         if spec == "fixed" or key == _EXPERIMENT_CONTROLLED or key in mesh:
             continue
         if spec is None and _is_number(value):

@@ -12,7 +12,13 @@ from kion_sim.parameters import functions
 from kion_sim.parameters.assemble import build_cell_parameters
 from kion_sim.protocols.experiment import galvanostatic_cycles, to_experiment
 from kion_sim.protocols.language import parse_protocol
-from kion_sim.simulation.built_models import ModelCache, enabled, moving_values, same_value
+from kion_sim.simulation.built_models import (
+    ModelCache,
+    compiling,
+    enabled,
+    moving_values,
+    same_value,
+)
 from kion_sim.simulation.runner import run_structure
 from kion_sim.validation.trial_runs import TrialCell
 
@@ -102,6 +108,23 @@ def test_the_switch(monkeypatch):
     assert not enabled()
     monkeypatch.setenv("KION_SIM_MODEL_CACHE", "on")
     assert enabled()
+
+
+def test_the_compile_switch(monkeypatch):
+    monkeypatch.delenv("KION_SIM_COMPILE", raising=False)
+    assert compiling()
+    monkeypatch.setenv("KION_SIM_COMPILE", "off")
+    assert not compiling()
+
+
+def test_a_moving_value_moves_in_its_trap_phase_copy_too():
+    # The mechanics' LAM constant has a copy on the trap sites' phase ("Secondary: ..."): held
+    # fixed, every trial of the two mechanics mechanisms missed (and compiled anew).
+    key = "LAM constant proportional term [s-1]"
+    trial = TrialCell(CELL, {"swelling_damage": {key: 2e-6}}, None, "swelling_damage")
+    built = _lookup(ModelCache(), trial)
+    assert f"Positive electrode {key}" in built.inputs
+    assert f"Secondary: Positive electrode {key}" in built.inputs
 
 
 def test_values_that_shape_the_mesh_are_no_inputs():
