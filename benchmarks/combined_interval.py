@@ -3,12 +3,14 @@ two seeds, with and without the mechanisms defined after the reveal; its coverag
 leave-one-out folds. Writes ``benchmarks/results/combined_interval.json``::
 
     python benchmarks/combined_interval.py [--samples 64] [--seeds 0 1] [--pre-reveal]
-        [--hold-estimates] [--checkpoints DIR]
+        [--hold-estimates] [--recalibrate] [--workers 2] [--checkpoints DIR]
 
 Each call adds its runs to the file (replacing one of the same settings).
 
-One sample is one 500-cycle fast-path run (~5 s here, SPM); the fitted values are not
-recalibrated per sample (``kion_sim.uncertainty.mechanism_mixture``).
+One sample is one 500-cycle fast-path run (~5 s here, SPM); with ``--recalibrate`` each sample
+first refits its mechanism's fitted values to the four figures with its estimates held
+(``kion_sim.uncertainty.recalibration``), some three trial points of a 100- and a 500-cycle
+run more.
 """
 
 from __future__ import annotations
@@ -27,19 +29,22 @@ FIGURES = ["blind_retention_pct", "blind_capacity_mAh_g"]
 OUT = Path(__file__).parent / "results" / "combined_interval.json"
 
 
-def _run(samples: int, seed: int, post_reveal: bool, estimates: bool, checkpoints: Path) -> dict:
+def _run(samples: int, seed: int, post_reveal: bool, estimates: bool, checkpoints: Path,
+         recalibrate: bool = False, workers: int = 1) -> dict:
     tag = (f"{'all' if post_reveal else 'pre_reveal'}_{'estimates' if estimates else 'held'}"
-           f"_seed{seed}_n{samples}")
-    execution = Execution(workers=1, checkpoint=str(checkpoints / f"{tag}.jsonl"),
+           f"{'_recalibrated' if recalibrate else ''}_seed{seed}_n{samples}")
+    execution = Execution(workers=workers, checkpoint=str(checkpoints / f"{tag}.jsonl"),
                           show_progress=True)
     started = time.perf_counter()
     found = combined_intervals(FIGURES, samples, seed, post_reveal=post_reveal,
-                               execution=execution, estimates=estimates)
+                               execution=execution, estimates=estimates,
+                               recalibrate=recalibrate)
     seconds = time.perf_counter() - started
     table = found.result.intervals
     return {
         "mechanisms": "all, post-reveal ones flagged" if post_reveal else "pre-reveal only",
-        "estimates": "sampled" if estimates else "held at their values",
+        "estimates": ("sampled, fits redone per sample" if recalibrate else "sampled")
+        if estimates else "held at their values",
         "seed": seed, "samples": samples, "seconds": round(seconds, 1),
         "weights": found.weights, "samples_per_mechanism": found.mechanism_counts(),
         "intervals": {f: {k: float(table.loc[f, k]) for k in ("p05", "p50", "p95")}
@@ -59,6 +64,9 @@ def main() -> None:
                         help="leave out the mechanisms defined after the reveal")
     parser.add_argument("--hold-estimates", action="store_true",
                         help="sample only the mechanism and the fitted values")
+    parser.add_argument("--recalibrate", action="store_true",
+                        help="refit each sample's fitted values with its estimates held")
+    parser.add_argument("--workers", type=int, default=1)
     parser.add_argument("--checkpoints", default="/tmp/combined_interval")
     args = parser.parse_args()
     checkpoints = Path(args.checkpoints)
@@ -69,8 +77,9 @@ def main() -> None:
     runs = json.loads(OUT.read_text())["runs"] if OUT.is_file() else []
     for seed in args.seeds:  # a run replaces an earlier one of the same settings
         run = _run(args.samples, seed, not args.pre_reveal, not args.hold_estimates,
-                   checkpoints)
-        run["produced_by"] = f"{command} (commit {commit}, SPM, one process, not recalibrated)"
+                   checkpoints, args.recalibrate, args.workers)
+        run["produced_by"] = (f"{command} (commit {commit}, SPM, {args.workers} process(es), "
+                              f"{'recalibrated' if args.recalibrate else 'not recalibrated'})")
         same = ("mechanisms", "estimates", "seed", "samples")
         runs = [r for r in runs if any(r[k] != run[k] for k in same)] + [run]
         OUT.write_text(json.dumps({"runs": runs}, indent=2) + "\n")

@@ -139,8 +139,10 @@ def mixture_figures(point: dict, options: dict) -> dict:
     name, _, values = mechanism_at(point[MECHANISM_INPUT], spec)
     others = {entry[0] for entry in spec} - {name}
     described = [d for d in options["inputs"] if d[4] == "estimate" and d[1] not in others]
-    refit = _refit(point, described, options["model"], name) if options.get("recalibrate") \
-        else {}
+    # A refit starts from the four-figure fit the mixture samples about, not a stored one.
+    start = {key: value for _, key, value, _ in values}
+    refit = _refit(point, described, options["model"], name, start) \
+        if options.get("recalibrate") else {}
     materials, electrodes = _overrides(point, described, HALF_CELL, {})
     for component, entries in _fitted_values(point, values, refit).items():
         materials.setdefault(component, {}).update(entries)

@@ -4,9 +4,9 @@ A sample holds other estimates than the stored calibration did, so the fitted va
 the four figures of the 900 C carbon move. The staged fit from a warm start measured its
 Jacobians afresh for every sample (15-20 trial points of a 100- and a 500-cycle run). Here the
 Jacobian of the figures with respect to the fitted values (log10) is measured once per process
-and mechanism, at the stored calibration with every estimate at its value, and each sample
-starts from the stored calibration with Gauss-Newton steps on Broyden's updates of it: one
-trial point per step. A sample moves the estimates within their ranges, which moves that
+and mechanism, at the start (the stored calibration, or the four-figure fit a mixture samples
+about) with every estimate at its value, and each sample starts from there with Gauss-Newton
+steps on Broyden's updates of it: one trial point per step. A sample moves the estimates within their ranges, which moves that
 Jacobian little; a step it leads astray is rejected and the Jacobian measured afresh
 (:func:`kion_sim.validation.staged_fit.damped_gauss_newton`).
 
@@ -45,13 +45,25 @@ def _plan(mechanism: str):
     return parameters, targets, _start(mechanism, parameters), lower, upper
 
 
+def _start(mechanism: str, start: dict | None) -> np.ndarray:
+    """log10 of the start: ``start`` (key -> value) where given, else the stored calibration."""
+    parameters, _, stored, _, _ = _plan(mechanism)
+    return np.array([np.log10(start[p.key]) if start and p.key in start else x
+                     for p, x in zip(parameters, stored, strict=True)])
+
+
+def nominal_jacobian(mechanism: str, model: str, start: dict | None = None) -> np.ndarray:
+    """d(residuals)/d(log10 fitted values) at ``start`` (default: the stored calibration),
+    estimates at their values: measured once per process (four trial points)."""
+    return _jacobian(mechanism, model, tuple(_start(mechanism, start)))
+
+
 @functools.cache
-def nominal_jacobian(mechanism: str, model: str) -> np.ndarray:
-    """d(residuals)/d(log10 fitted values) at the stored calibration, estimates at their
-    values: measured once per process (four trial points)."""
+def _jacobian(mechanism: str, model: str, x0: tuple) -> np.ndarray:
     from kion_sim.validation.staged_fit import TrialProblem
 
-    parameters, targets, x0, lower, upper = _plan(mechanism)
+    parameters, targets, _, lower, upper = _plan(mechanism)
+    x0 = np.array(x0)
     with TrialRunner(model, False, 1, False) as runner:
         problem = TrialProblem(HALF_CELL, parameters, targets, runner, mechanism=mechanism)
         every = list(range(len(targets)))

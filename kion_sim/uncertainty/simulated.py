@@ -132,16 +132,16 @@ def _overrides(point: dict, described: list[list], cell_name: str, fitted: dict)
 
 
 def _refit(point: dict, described: list[list], model: str,
-           mechanism: str | None = None) -> dict:
+           mechanism: str | None = None, start: dict | None = None) -> dict:
     """The half cell's fitted values refitted with this sample's estimates held, under
-    ``mechanism`` (default: the declared one), from the stored calibration on a Jacobian
-    measured once per process (:mod:`kion_sim.uncertainty.recalibration`)."""
+    ``mechanism`` (default: the declared one), from ``start`` (default the stored calibration)
+    on a Jacobian measured once per process (:mod:`kion_sim.uncertainty.recalibration`)."""
     from kion_sim.uncertainty.recalibration import refit
     from kion_sim.validation.calibrate import cell_mechanism
 
     estimates = [d for d in described if d[4] == "estimate"]
     materials, electrodes = _overrides(point, estimates, HALF_CELL, {})
-    return refit(cell_mechanism(HALF_CELL, mechanism), model, materials, electrodes)
+    return refit(cell_mechanism(HALF_CELL, mechanism), model, materials, electrodes, start)
 
 
 @functools.cache
