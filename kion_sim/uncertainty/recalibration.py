@@ -7,8 +7,8 @@ Jacobian of the figures with respect to the fitted values (log10) is measured on
 and mechanism, at the start (the stored calibration, or the four-figure fit a mixture samples
 about) with every estimate at its value, and each sample starts from there with Gauss-Newton
 steps on Broyden's updates of it: one trial point per step. A sample moves the estimates
-within their ranges, which moves that Jacobian little; a step it leads astray is rejected and the Jacobian measured afresh
-(:func:`kion_sim.validation.staged_fit.damped_gauss_newton`).
+within their ranges, which moves that Jacobian little; a step it leads astray is rejected and
+the Jacobian measured afresh (:func:`kion_sim.validation.staged_fit.damped_gauss_newton`).
 
 The runs are solved on models built once per structure (:mod:`kion_sim.simulation.built_models`)
 with the fitted and the sampled values as PyBaMM inputs; values that shape the mesh (a
