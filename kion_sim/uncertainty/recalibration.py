@@ -72,14 +72,22 @@ def _jacobian(mechanism: str, model: str, x0: tuple) -> np.ndarray:
     return jacobian
 
 
-def refit(mechanism: str, model: str, materials: dict, electrodes: dict) -> dict:
+def refit(mechanism: str, model: str, materials: dict, electrodes: dict,
+          start: dict | None = None) -> dict:
     """(component, key) -> the fitted value that meets the four figures with this sample's
-    held ``materials`` and ``electrodes`` overrides. Raises :class:`SimulationError` if the
-    sample's estimates cannot meet them within :data:`REFIT_STEPS` steps."""
-    from kion_sim.validation.staged_fit import CONVERGED_RESIDUAL, TrialProblem, damped_gauss_newton
+    held ``materials`` and ``electrodes`` overrides, from ``start`` (key -> value; default the
+    stored calibration; a mixture starts each mechanism from its four-figure fit). Raises
+    :class:`SimulationError` if the sample's estimates cannot meet them within
+    :data:`REFIT_STEPS` steps."""
+    from kion_sim.validation.staged_fit import (
+        CONVERGED_RESIDUAL,
+        TrialProblem,
+        damped_gauss_newton,
+    )
 
-    parameters, targets, x0, lower, upper = _plan(mechanism)
-    jacobian = nominal_jacobian(mechanism, model)
+    parameters, targets, _, lower, upper = _plan(mechanism)
+    x0 = _start(mechanism, start)
+    jacobian = nominal_jacobian(mechanism, model, start)
     # One process per sample: the study's own workers already fill the cores.
     with TrialRunner(model, False, 1, False) as runner:
         problem = TrialProblem(HALF_CELL, parameters, targets, runner, fixed=materials,
