@@ -37,12 +37,12 @@ _MIN_DECREASE = 0.05
 @functools.cache
 def _plan(mechanism: str):
     from kion_sim.validation.calibrate import calibration_plan
-    from kion_sim.validation.loo import _start
+    from kion_sim.validation.loo import fit_start
 
     parameters, targets, _ = calibration_plan(HALF_CELL, mechanism)
     lower = np.log10([p.lower for p in parameters])
     upper = np.log10([p.upper for p in parameters])
-    return parameters, targets, _start(mechanism, parameters), lower, upper
+    return parameters, targets, fit_start(mechanism, parameters), lower, upper
 
 
 def _start(mechanism: str, start: dict | None) -> np.ndarray:

@@ -251,7 +251,7 @@ def leave_one_out(mechanisms: list[str] | None = None, model: str = "SPM",
     return results
 
 
-def _start(name: str, parameters) -> np.ndarray:
+def fit_start(name: str, parameters) -> np.ndarray:
     """Log10 start: the stored calibration, else the default's capacity and diffusivity and
     the mechanism file's estimate of its fade value (a mechanism not yet calibrated)."""
     default = load_cell(STUDY_CELL).degradation.get("mechanism")
@@ -289,7 +289,7 @@ def _study(name: str, model: str, workers: int, say, tag: str,
         problem = _AllFigures(STUDY_CELL, parameters, targets, runner, mechanism=name)
         problem.seen, problem.priors = {}, _priors(name, parameters)
         everything = list(range(4 + len(problem.priors)))
-        x0 = _start(name, parameters)
+        x0 = fit_start(name, parameters)
         _, jacobian = problem.residuals_and_jacobian(x0, free, everything, lower, upper)
         x, r, jacobian, converged = damped_gauss_newton(
             problem, x0, free, everything, lower, upper, CONVERGED_RESIDUAL,
