@@ -22,17 +22,14 @@ import functools
 import numpy as np
 
 from kion_sim.errors import SimulationError
+from kion_sim.uncertainty.simulated import HALF_CELL
 from kion_sim.validation.trial_runs import FAILED_RUN_RESIDUAL, TrialRunner
 
-HALF_CELL = "soft_carbon_half_cell"
 # Steps a sample may take from the start: most samples move their values within about a sigma,
 # which two or three steps reach; with four, the first sample of a 12-sample study (2026-12-02)
 # stopped with the 100-cycle retention 3.3 sigma off. A sample still short of the optimum after
 # these is rejected (recorded as failed, as a staged fit that did not converge was).
 REFIT_STEPS = 8
-# The four-figure fit stops where a full step would gain less than this (half the chi-square):
-# within the fast path's noise, as the leave-one-out fits (kion_sim.validation.loo).
-_MIN_DECREASE = 0.05
 
 
 @functools.cache
@@ -80,6 +77,7 @@ def refit(mechanism: str, model: str, materials: dict, electrodes: dict,
     stored calibration; a mixture starts each mechanism from its four-figure fit). Raises
     :class:`SimulationError` if the sample's estimates cannot meet them within
     :data:`REFIT_STEPS` steps."""
+    from kion_sim.validation.loo import FIT_MIN_DECREASE  # a step gaining less is noise
     from kion_sim.validation.staged_fit import (
         CONVERGED_RESIDUAL,
         TrialProblem,
@@ -96,7 +94,7 @@ def refit(mechanism: str, model: str, materials: dict, electrodes: dict,
         every = list(range(len(targets)))
         x, r, _, converged = damped_gauss_newton(
             problem, x0, list(range(len(x0))), every, lower, upper, CONVERGED_RESIDUAL,
-            REFIT_STEPS, start_jacobian=jacobian, min_decrease=_MIN_DECREASE)
+            REFIT_STEPS, start_jacobian=jacobian, min_decrease=FIT_MIN_DECREASE)
     if np.any(np.abs(r) >= FAILED_RUN_RESIDUAL):
         raise SimulationError("the sample's runs fail near the stored calibration")
     if not converged:

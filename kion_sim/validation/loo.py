@@ -55,7 +55,7 @@ STUDY_CELL = "soft_carbon_half_cell"
 Z_05_95 = 1.6448536269514722  # standard normal quantile of 95 %
 # A step of the four-figure fit expected to gain less than this (in cost, half the chi-square)
 # is within the fast path's noise (~0.9 points of retention, half a sigma): stop there.
-_MIN_DECREASE = 0.05
+FIT_MIN_DECREASE = 0.05
 # A fold whose figures cannot fix its values (a capacity left out: the retentions barely read
 # the diffusivity) wanders without converging; three steps show that, more only cost time.
 # A retention fold is three figures for three values and can meet them: with three steps the
@@ -293,7 +293,7 @@ def _study(name: str, model: str, workers: int, say, tag: str,
         _, jacobian = problem.residuals_and_jacobian(x0, free, everything, lower, upper)
         x, r, jacobian, converged = damped_gauss_newton(
             problem, x0, free, everything, lower, upper, CONVERGED_RESIDUAL,
-            _FIT_ITERATIONS, start_jacobian=jacobian, min_decrease=_MIN_DECREASE)
+            _FIT_ITERATIONS, start_jacobian=jacobian, min_decrease=FIT_MIN_DECREASE)
         if np.any(np.abs(r) >= FAILED_RUN_RESIDUAL):
             raise SimulationError(f"{name}: its runs fail at every point the four-figure fit "
                                   f"tried, from {_describe(parameters, x0)}: no fit to report")
