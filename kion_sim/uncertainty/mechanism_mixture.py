@@ -134,7 +134,6 @@ def mixture_figures(point: dict, options: dict) -> dict:
     """The evaluator: one draw of the mixture (module docstring). ``options`` as
     :func:`~kion_sim.uncertainty.simulated.evaluator_options` gives, plus ``mixture``
     (:func:`mixture_spec`)."""
-
     spec = options["mixture"]
     name, _, values = mechanism_at(point[MECHANISM_INPUT], spec)
     others = {entry[0] for entry in spec} - {name}

@@ -96,7 +96,7 @@ def refit(mechanism: str, model: str, materials: dict, electrodes: dict,
             problem, x0, list(range(len(x0))), every, lower, upper, CONVERGED_RESIDUAL,
             REFIT_STEPS, start_jacobian=jacobian, min_decrease=FIT_MIN_DECREASE)
     if np.any(np.abs(r) >= FAILED_RUN_RESIDUAL):
-        raise SimulationError("the sample's runs fail near the stored calibration")
+        raise SimulationError("the sample's runs fail at every point tried from its start")
     if not converged:
         worst = int(np.argmax(np.abs(r)))
         raise SimulationError(f"the sample's estimates cannot meet the calibration targets in "

@@ -167,12 +167,13 @@ def _half_cell_figures(materials: dict, electrodes: dict, mechanism: str | None,
 
     row, found = _withheld_row(), {}
     trial = TrialCell(HALF_CELL, materials, electrodes, mechanism)
+    cell = trial.build()
     column = f"{CAPACITY_DIRECTION}_capacity_mAh_g"
 
     def summary(current_mA_g: float, cycles: int):
         run = RunKey(current_mA_g, row.voltage_min_V, row.voltage_max_V, cycles)
-        table, _ = solve_run(trial.build(), run, model, False, False, process_cache(),
-                             trial.moving, stop_at_end_of_life=False)
+        table, _ = solve_run(cell, run, model, False, False, process_cache(), trial.moving,
+                             stop_at_end_of_life=False)
         return table
 
     if wanted & {"blind_capacity_mAh_g", "blind_retention_pct"}:
@@ -203,7 +204,6 @@ def _full_cell_figures(materials: dict, electrodes: dict, wanted: set, options: 
 def simulated_figures(point: dict, options: dict) -> dict:
     """The evaluator: ``options`` holds ``figures``, ``inputs`` (:func:`describe_inputs`),
     ``model``, ``recalibrate``, ``full_cell_model``, ``full_cell_cycles`` and ``design``."""
-
     wanted, described = set(options["figures"]), options["inputs"]
     fitted = _refit(point, described, options["model"]) if options.get("recalibrate") else {}
     found: dict = {}
