@@ -240,9 +240,10 @@ def fade_run(cell: CellParameters, current_density_mA_g: float, cycles: int, mod
     ``model_cache`` and ``moving``: solve on a cached simulation, the values ``moving`` names as
     PyBaMM inputs (as :func:`kion_sim.simulation.runner.simulate` does).
     A solve that fails after the capacity fell below :data:`END_OF_LIFE_FRACTION` of cycle 2's
-    is the cell's end of life: the error says so, or with ``stop_at_end_of_life`` the run
-    returns the cycles it ran (``end_of_life_cycle``; a fit reads a later cycle's retention as
-    at most the last one's).
+    is the cell's end of life: the error says so. With ``stop_at_end_of_life`` the run stops
+    at the first cycle solved below that share (a fit's trial that far from any target need not
+    run on) or at the failing solve, and returns the cycles it ran (``end_of_life_cycle``; a fit
+    reads a later cycle's retention as at most the last one's).
     """
     if int(cycles) != cycles or cycles < 2:
         raise InvalidInputError(f"a fade run needs 2 or more whole cycles, got {cycles!r}")
@@ -254,9 +255,9 @@ def fade_run(cell: CellParameters, current_density_mA_g: float, cycles: int, mod
     stepper = _CycleStepper(cell, cycle_protocol, model, parameter_updates, model_cache, moving)
     rows: list[dict] = []  # extended in place by the solves below: kept if the cell gives out
     try:
-        return _fade(stepper, cell, rows, cycles, exact, tolerance_pct)
+        return _fade(stepper, cell, rows, cycles, exact, tolerance_pct, stop_at_end_of_life)
     except SimulationError as error:
-        ended = _end_of_life(rows, error)
+        ended = _end_of_life(rows, _could_not_run(error))
         if ended is None:
             raise
         if not stop_at_end_of_life:
@@ -264,8 +265,9 @@ def fade_run(cell: CellParameters, current_density_mA_g: float, cycles: int, mod
         return ended
 
 
-def _end_of_life(rows: list[dict], error: SimulationError) -> FadeRun | None:
-    """The cycles run before ``error``, if the cell had already lost most of its capacity."""
+def _end_of_life(rows: list[dict], reason: Callable[[int, float], str]) -> FadeRun | None:
+    """The cycles run so far, if the cell had already lost most of its capacity; ``reason``
+    says why from the last cycle run and its retention (%)."""
     if not rows:
         return None
     summary = cycle_summary(pd.DataFrame(rows))
@@ -276,12 +278,27 @@ def _end_of_life(rows: list[dict], error: SimulationError) -> FadeRun | None:
     if not retention.iloc[-1] < END_OF_LIFE_FRACTION:
         return None
     return FadeRun(summary, last, math.nan,
-                   f"cycle {last + 1} could not be run, the capacity down to "
-                   f"{100 * retention.iloc[-1]:.1f} % of cycle 2's ({str(error).splitlines()[0]})",
+                   reason(last, 100 * retention.iloc[-1]),
                    end_of_life_cycle=last)
 
 
-def _fade(stepper, cell, rows, cycles, exact, tolerance_pct) -> FadeRun:
+def _below_end_of_life(steps, reference: float) -> bool:
+    """Whether a cycle's last current step holds under END_OF_LIFE_FRACTION of cycle 2's."""
+    last = next(q for kind, q, _ in reversed(steps) if kind in ("discharge", "charge"))
+    return last < END_OF_LIFE_FRACTION * reference
+
+
+def _could_not_run(error: SimulationError) -> Callable[[int, float], str]:
+    return lambda last, retention: (f"cycle {last + 1} could not be run, the capacity down to "
+                                    f"{retention:.1f} % of cycle 2's "
+                                    f"({str(error).splitlines()[0]})")
+
+
+def _gave_out(last: int, retention: float) -> str:
+    return f"the capacity fell to {retention:.1f} % of cycle 2's by cycle {last}"
+
+
+def _fade(stepper, cell, rows, cycles, exact, tolerance_pct, stop_at_end_of_life) -> FadeRun:
     state, ends = None, {}
     first_solved = HALF_CELL_FIRST_SOLVED if cell.is_half_cell else FULL_CELL_FIRST_SOLVED
     first_exact = cycles if exact else min(cycles, first_solved)  # they change fastest
@@ -289,17 +306,26 @@ def _fade(stepper, cell, rows, cycles, exact, tolerance_pct) -> FadeRun:
         state, steps = stepper(state)
         rows += _rows(cycle, steps)
         ends[cycle] = (_vector(state), steps)
+        if (stop_at_end_of_life and cycle > 2 and _below_end_of_life(steps, _reference(ends))
+                and (ended := _end_of_life(rows, _gave_out))):
+            return ended
     if exact:
         return FadeRun(cycle_summary(pd.DataFrame(rows)), cycles, 0.0, "exact", state,
                        stepper.initial_K_mol)
     if tolerance_pct is None:
         tolerance_pct = HALF_CELL_TOLERANCE_PCT if cell.is_half_cell else FULL_CELL_TOLERANCE_PCT
-    return _extrapolate(stepper, state, rows, ends, first_exact, cycles, tolerance_pct)
+    return _extrapolate(stepper, state, rows, ends, first_exact, cycles, tolerance_pct,
+                        stop_at_end_of_life)
 
 
-def _extrapolate(stepper, state, rows, ends, n, cycles, tolerance_pct) -> FadeRun:
-    reference = next(q for kind, q, _ in reversed(ends[2][1])  # cycle 2's last current step
-                     if kind in ("discharge", "charge"))
+def _reference(ends) -> float:
+    """Cycle 2's last current step's capacity: what jump errors and end of life are % of."""
+    return next(q for kind, q, _ in reversed(ends[2][1]) if kind in ("discharge", "charge"))
+
+
+def _extrapolate(stepper, state, rows, ends, n, cycles, tolerance_pct,
+                 stop_at_end_of_life) -> FadeRun:
+    reference = _reference(ends)
     jump, simulated, total_error = _FIRST_JUMP, n, 0.0
     fast = stepper.fast_states()
     slope = ends[n][0] - ends[n - 1][0]
@@ -331,6 +357,9 @@ def _extrapolate(stepper, state, rows, ends, n, cycles, tolerance_pct) -> FadeRu
             rows += _rows(n, steps)
             ends[n], corner = (_vector(state), steps), n - 1
             slope = ends[n][0] - start
+            if (stop_at_end_of_life and _below_end_of_life(steps, reference)
+                    and (ended := _end_of_life(rows, _gave_out))):
+                return ended
             continue
         simulated += 2
         after_1, steps_1, after_2, steps_2 = landed
@@ -342,6 +371,9 @@ def _extrapolate(stepper, state, rows, ends, n, cycles, tolerance_pct) -> FadeRu
         ends[first], ends[last] = (y_1, steps_1), (y_2, steps_2)
         rows += _interpolated(ends, corner, n, first)
         rows += _rows(first, steps_1) + _rows(last, steps_2)
+        if (stop_at_end_of_life and _below_end_of_life(steps_2, reference)
+                and (ended := _end_of_life(rows, _gave_out))):
+            return ended
         # The landed slope was measured on the predictor's path; the next jump starts on the
         # corrector's, ``lag`` cycles behind it. Between the two measurements (cycles n - 1/2
         # and n + jump + 3/2) the slope moved from ``slope`` to ``landed_slope``: move it on by
