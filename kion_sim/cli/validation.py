@@ -188,7 +188,9 @@ def _mechanisms_loo(args) -> int:
     from kion_sim.validation import loo
 
     if args.merge:
-        documents = [_read_json_document(path) for path in args.merge]
+        from kion_sim.uncertainty.mechanism_weights import read_loo_document
+
+        documents = [read_loo_document(path) for path in args.merge]
         results = loo.merged_results(documents)
         model = documents[0].get("model", args.model)
     else:
@@ -207,21 +209,6 @@ def _mechanisms_loo(args) -> int:
     print(format_table(pd.DataFrame(loo.loo_rows(results))))
     print(f"The rule (docs/mechanisms.md, written before this table) picks: {pick or '-'} ({why})")
     return 0
-
-
-def _read_json_document(path: str) -> dict:
-    import json
-
-    try:
-        with open(path) as handle:
-            document = json.load(handle)
-    except (OSError, json.JSONDecodeError) as error:
-        raise InvalidInputError(f"cannot read {path} as a kion-sim mechanisms --loo --json "
-                                f"document: {error}") from error
-    if not isinstance(document, dict) or "mechanisms" not in document:
-        raise InvalidInputError(f"{path} is not a kion-sim mechanisms --loo --json document "
-                                f"(it has no 'mechanisms' list)")
-    return document
 
 
 def _mechanisms_combined(args) -> int:

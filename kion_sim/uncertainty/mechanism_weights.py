@@ -119,14 +119,23 @@ def load_loo_evidence(path: str | os.PathLike | None = None) -> list[MechanismEv
         raise LooResultsMissingError(
             f"no leave-one-out results at {found}: run `kion-sim mechanisms --loo --json > "
             f"FILE` and pass it (--loo-results FILE or {LOO_RESULTS_ENV}=FILE)")
-    try:
-        document = json.loads(found.read_text())
-    except json.JSONDecodeError as error:
-        raise LooResultsMissingError(f"{found}: not valid JSON ({error})") from None
-    evidence = evidence_from_loo(document)
+    evidence = evidence_from_loo(read_loo_document(found))
     if not evidence:
         raise LooResultsMissingError(f"{found}: lists no mechanism")
     return evidence
+
+
+def read_loo_document(path: str | os.PathLike) -> dict:
+    """A ``kion-sim mechanisms --loo --json`` document, or an error naming what is wrong."""
+    try:
+        document = json.loads(Path(path).read_text())
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise LooResultsMissingError(f"cannot read {path} as a kion-sim mechanisms --loo "
+                                     f"--json document: {error}") from None
+    if not isinstance(document, dict) or not isinstance(document.get("mechanisms"), list):
+        raise LooResultsMissingError(f"{path} is not a kion-sim mechanisms --loo --json "
+                                     f"document (it has no 'mechanisms' list)")
+    return document
 
 
 def select_evidence(evidence: list[MechanismEvidence], names: list[str] | None = None,

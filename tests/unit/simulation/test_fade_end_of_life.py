@@ -78,8 +78,8 @@ def test_a_fit_trial_stops_at_the_first_cycle_solved_below_the_end_of_life():
     ended = _fade(stepper, cell, [], 500, exact=False, tolerance_pct=0.5,
                   stop_at_end_of_life=True)
     retention = ended.summary["charge_capacity_mAh_g"] / 240.0
-    # 240 - 12 (n - 2) < 48 (a fifth) from cycle 19 on: the run ends at the first solved cycle past it,
-    # within one jump, not at cycle 500.
+    # 240 - 12 (n - 2) < 48 (a fifth) from cycle 19 on: the run ends at the first solved
+    # cycle past it, within one jump, not at cycle 500.
     assert retention.iloc[-1] < END_OF_LIFE_FRACTION <= retention.iloc[-2]
     assert 19 <= ended.end_of_life_cycle < 40
     assert "fell to" in ended.method and stepper.solved < 20

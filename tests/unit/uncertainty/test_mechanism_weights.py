@@ -123,3 +123,8 @@ def test_missing_or_malformed_results_say_how_to_make_them(tmp_path):
         load_loo_evidence(tmp_path / "absent.json")
     with pytest.raises(LooResultsMissingError, match="lack"):
         evidence_from_loo({"mechanisms": [{"mechanism": "a"}]})
+    for text, says in (("{not json", "cannot read"), ('{"mechanisms": 3}', "no 'mechanisms'"),
+                       ("[1, 2]", "no 'mechanisms'")):
+        (tmp_path / "bad.json").write_text(text)
+        with pytest.raises(LooResultsMissingError, match=says):
+            load_loo_evidence(tmp_path / "bad.json")
