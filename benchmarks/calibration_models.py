@@ -16,7 +16,7 @@ from pathlib import Path
 import pandas as pd
 
 from kion_sim.analysis import capacity_retention
-from kion_sim.output import write_csv
+from kion_sim.output import staged_files
 from kion_sim.parameters import build_cell_parameters
 from kion_sim.parameters.mechanisms import load_calibration
 from kion_sim.simulation import fade_run
@@ -52,8 +52,9 @@ def main() -> None:
                  "predicted_retention_pct": _prediction(result.fitted, args.mechanism, "DFN")})
     table = pd.DataFrame(rows)
     out = Path(args.out)
-    write_csv(table, out / "calibration_models.csv")
-    (out / "calibration_models.md").write_text(table.to_markdown(index=False, floatfmt=".4g"))
+    with staged_files(out) as files:  # both, or neither
+        files.table(table, "calibration_models.csv")
+        files.text(table.to_markdown(index=False, floatfmt=".4g"), "calibration_models.md")
     print(table.to_string(index=False))
 
 

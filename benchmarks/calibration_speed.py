@@ -30,6 +30,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from kion_sim.output import staged_files
+
 _CHILD = """
 import json, sys, time
 from kion_sim.validation.calibrate import calibrate
@@ -139,7 +141,8 @@ def main() -> None:
         report = _model_cache_report(args.mechanism, "DFN" if args.dfn else "SPM",
                                      args.workers, args.repeats)
         results = Path(__file__).parent / "results" / "calibration_cache.json"
-        results.write_text(json.dumps(report, indent=1) + "\n")
+        with staged_files(results.parent) as files:
+            files.text(json.dumps(report, indent=1) + "\n", results.name)
         print(json.dumps(report) if args.json else "\n".join(
             f"{key}: {value}" for key, value in report.items()))
         return

@@ -22,6 +22,7 @@ import sys
 import time
 from pathlib import Path
 
+from kion_sim.output import staged_files
 from kion_sim.uncertainty.mechanism_mixture import combined_intervals
 from kion_sim.uncertainty.report import Execution
 
@@ -82,7 +83,8 @@ def main() -> None:
                               f"{'recalibrated' if args.recalibrate else 'not recalibrated'})")
         same = ("mechanisms", "estimates", "seed", "samples")
         runs = [r for r in runs if any(r[k] != run[k] for k in same)] + [run]
-        OUT.write_text(json.dumps({"runs": runs}, indent=2) + "\n")
+        with staged_files(OUT.parent) as files:  # whole, or the last file stays
+            files.text(json.dumps({"runs": runs}, indent=2) + "\n", OUT.name)
         row = run["intervals"]["blind_retention_pct"]
         print(f"{run['mechanisms']}, estimates {run['estimates']}, seed {seed}: retention "
               f"5-95 % {row['p05']:.1f}-{row['p95']:.1f} (median {row['p50']:.1f}), "

@@ -21,6 +21,8 @@ import sys
 import time
 from pathlib import Path
 
+from kion_sim.output import staged_files
+
 OUT = Path(__file__).parent / "results" / "recalibrated_sample.json"
 # One held estimate moved per sample, each within the range its file gives.
 SAMPLES = [
@@ -87,9 +89,11 @@ def main() -> None:
               flush=True)
     commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True,
                             text=True, cwd=Path(__file__).parent).stdout.strip()
-    OUT.write_text(json.dumps({"produced_by": f"python benchmarks/recalibrated_sample.py "
-                                              f"{' '.join(sys.argv[1:])} (commit {commit})",
-                               "model": args.model, "runs": runs}, indent=2) + "\n")
+    report = {"produced_by": f"python benchmarks/recalibrated_sample.py "
+                             f"{' '.join(sys.argv[1:])} (commit {commit})",
+              "model": args.model, "runs": runs}
+    with staged_files(OUT.parent) as files:
+        files.text(json.dumps(report, indent=2) + "\n", OUT.name)
     print(f"wrote {OUT}")
 
 
