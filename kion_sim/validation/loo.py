@@ -36,9 +36,11 @@ from kion_sim.errors import InvalidInputError, SimulationError
 from kion_sim.parameters.assemble import build_cell_parameters
 from kion_sim.parameters.catalog import load_cell, load_material
 from kion_sim.parameters.mechanisms import load_calibration, load_mechanism, mechanism_names
-from kion_sim.simulation.fade import fade_run
+from kion_sim.simulation.built_models import process_cache
+from kion_sim.simulation.fade import END_OF_LIFE_FRACTION, fade_run
 from kion_sim.simulation.states import degradation_states
 from kion_sim.validation.calibrate import calibration_plan
+from kion_sim.validation.fitting import RetentionTarget
 from kion_sim.validation.staged_fit import (
     CONVERGED_RESIDUAL,
     TrialProblem,
@@ -48,6 +50,8 @@ from kion_sim.validation.trial_runs import (
     FAILED_RUN_RESIDUAL,
     TrialRunner,
     fit_workers,
+    runs_needed,
+    solve_run,
     trial_overrides,
 )
 
@@ -99,6 +103,10 @@ class Fold:
     inside_predictive_interval: bool
     converged: bool
     fitted: dict[str, float]
+    # A fold whose fitted cell gives out before the left-out cycle: the fit's trials stop at
+    # its end of life, so its prediction is solved again to that cycle. If a cycle on the way
+    # cannot be solved, ``predicted`` is the last one's retention, an upper bound.
+    predicted_is_upper_bound: bool = False
 
 
 @dataclass
@@ -344,7 +352,9 @@ def _fold(problem: _AllFigures, x, jacobian, k: int, names, lower, upper) -> Fol
         start_jacobian=jacobian[kept])
     target = problem.targets[k]
     residual = problem.seen[tuple(np.round(xf, 12))][k]
-    predicted = target.measured + target.sigma * float(residual)
+    predicted, upper_bound = target.measured + target.sigma * float(residual), False
+    if isinstance(target, RetentionTarget) and predicted < 100 * END_OF_LIFE_FRACTION:
+        predicted, upper_bound = _run_past_end_of_life(problem, xf, target, predicted)
     spread = prediction_spread(jacobian, k)  # in units of the figure's own sigma
     half = Z_05_95 * target.sigma * spread
     half_predictive = Z_05_95 * target.sigma * math.hypot(spread, 1.0)
@@ -356,7 +366,23 @@ def _fold(problem: _AllFigures, x, jacobian, k: int, names, lower, upper) -> Fol
         inside_interval=bool(abs(predicted - measured) <= half),
         inside_predictive_interval=bool(abs(predicted - measured) <= half_predictive),
         converged=bool(converged),
-        fitted={p.key: float(10 ** v) for p, v in zip(problem.parameters, xf, strict=True)})
+        fitted={p.key: float(10 ** v) for p, v in zip(problem.parameters, xf, strict=True)},
+        predicted_is_upper_bound=upper_bound)
+
+
+def _run_past_end_of_life(problem: _AllFigures, x, target: RetentionTarget,
+                          at_end_of_life: float) -> tuple[float, bool]:
+    """(the retention ``target`` reads with the cell at ``x`` run to its last cycle, whether
+    that is only an upper bound): a fit's trial stopped at the cell's end of life."""
+    (run,) = runs_needed([target]).values()
+    trial = problem.trial(x)
+    try:
+        summary, timeseries = solve_run(trial.build(), run, problem.runner.model, False, False,
+                                        process_cache(), trial.moving,
+                                        stop_at_end_of_life=False)
+    except SimulationError:
+        return at_end_of_life, True  # a cycle past the end of life could not be solved
+    return target.simulated(summary, timeseries), False
 
 
 def prediction_spread(jacobian: np.ndarray, k: int) -> float:
@@ -428,7 +454,9 @@ def loo_rows(results: list[MechanismLoo]) -> list[dict]:
         for f in m.folds:
             rows.append({
                 "mechanism": m.mechanism + (" (after reveal)" if m.defined_after_reveal else ""),
-                "left out": f.left_out, "measured": f.measured, "predicted": round(f.predicted, 1),
+                "left out": f.left_out, "measured": f.measured,
+                "predicted": f"<= {f.predicted:.1f}" if f.predicted_is_upper_bound
+                else round(f.predicted, 1),
                 "error": round(f.error, 1), "5-95 % (fit)": f"{f.p05:.1f}-{f.p95:.1f}",
                 "inside": "yes" if f.inside_interval else "no",
                 "5-95 % (+ measurement)": f"{f.predictive_p05:.1f}-{f.predictive_p95:.1f}",

@@ -211,3 +211,39 @@ def test_a_mix_s_second_fade_value_gets_a_prior_of_its_range_as_two_sigma():
     low, high = entry["range"]
     assert index == 3 and centre == pytest.approx(math.log10(entry["value"]))
     assert sigma == pytest.approx((math.log10(high) - math.log10(low)) / 4)
+
+
+def test_a_fold_whose_cell_gives_out_is_solved_again_to_its_left_out_cycle(monkeypatch):
+    """A fit's trials stop at the end of life; the prediction is the run to cycle 500, or,
+    if a cycle past the end of life cannot be solved, the last one's retention as a bound."""
+    import pandas as pd
+
+    from kion_sim.errors import SimulationError
+    from kion_sim.validation.fitting import RetentionTarget
+
+    target = RetentionTarget(500.0, 500, 82.0)
+    problem = SimpleNamespace(runner=SimpleNamespace(model="SPM"), trial=lambda x: SimpleNamespace(
+        build=lambda: "cell", moving=None))
+    charge = [300.0, 200.0] + [20.0] * 497 + [9.0]  # 4.5 % at cycle 500
+    summary = pd.DataFrame({"cycle": range(1, 501), "charge_capacity_mAh_g": charge,
+                            "discharge_capacity_mAh_g": charge})
+    asked = {}
+
+    def run_to_the_end(*args, stop_at_end_of_life=True, **kwargs):
+        asked["stop"] = stop_at_end_of_life
+        return summary, None
+
+    monkeypatch.setattr(loo, "solve_run", run_to_the_end)
+    assert loo._run_past_end_of_life(problem, [0.0], target, 19.0) == (4.5, False)
+    assert asked["stop"] is False
+
+    def cannot_run(*args, **kwargs):
+        raise SimulationError("fade run stopped at cycle 180")
+
+    monkeypatch.setattr(loo, "solve_run", cannot_run)
+    assert loo._run_past_end_of_life(problem, [0.0], target, 19.0) == (19.0, True)
+    bound = loo.Fold("retention_500_cycles", 82.0, 19.0, -63.0, 15.0, 23.0, 14.0, 24.0, False,
+                     False, True, {}, predicted_is_upper_bound=True)
+    result = _stored_result("a")
+    result.folds = [bound]
+    assert loo.loo_rows([result])[0]["predicted"] == "<= 19.0"
