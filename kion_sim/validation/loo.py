@@ -209,10 +209,42 @@ def figure_names(targets) -> list[str]:
             else f"retention_{t.cycles}_cycles" for t in targets]
 
 
-def estimated_seconds(mechanisms: list[str], model: str, workers: int) -> float:
-    """What :func:`leave_one_out` is expected to take here (printed at its start)."""
+def estimated_seconds(mechanisms: list[str], model: str, workers: int,
+                      folds: str = "all") -> float:
+    """What :func:`leave_one_out` is expected to take here (printed at its start).
+
+    A mechanism in the stored table (same model) takes what its last run took, scaled by the
+    folds asked (the two capacity folds cost about as much as the two retention folds) and
+    the workers (its runs used the default two); the others ~30 trial points. A mechanism
+    whose cells give out costs far more than a point count says (swelling_damage: ~13 min
+    estimated, over 77 min run, before a fit's trials stopped at the end of life)."""
+    measured = _stored_seconds(model)
     per_point = SECONDS_PER_POINT.get(model, 30.0) * (2 / min(max(workers, 1), 2))
-    return len(mechanisms) * POINTS_PER_MECHANISM * per_point
+    total = 0.0
+    for name in mechanisms:
+        if name in measured:
+            seconds, stored_folds = measured[name]
+            asked_folds = 4 if folds == "all" else 2
+            total += seconds * (0.5 + 0.5 * asked_folds / stored_folds) * (
+                2 / min(max(workers, 1), 2))
+        else:
+            total += POINTS_PER_MECHANISM * per_point
+    return total
+
+
+def _stored_seconds(model: str) -> dict[str, tuple[float, int]]:
+    """(seconds, folds) of each mechanism's run in the stored table, if it is of ``model``."""
+    from kion_sim.uncertainty.mechanism_weights import loo_results_path, read_loo_document
+
+    try:
+        document = read_loo_document(loo_results_path())
+    except InvalidInputError:
+        return {}
+    if document.get("model") != model:
+        return {}
+    return {entry["mechanism"]: (float(entry["seconds"]), len(entry["folds"]))
+            for entry in document["mechanisms"]
+            if entry.get("seconds") and entry.get("folds")}
 
 
 FOLD_CHOICES = ("all", "retention")
@@ -242,7 +274,7 @@ def leave_one_out(mechanisms: list[str] | None = None, model: str = "SPM",
     for name in names:
         load_mechanism(name)  # an unknown name fails before any run
     workers = fit_workers(workers)
-    estimate = estimated_seconds(names, model, workers)
+    estimate = estimated_seconds(names, model, workers, folds)
     say(f"leave-one-out of {len(names)} mechanism(s), {model}, {workers} worker(s): about "
         f"{POINTS_PER_MECHANISM} trial points each, ~{estimate / 60:.0f} min on this machine")
     results, started = [], time.perf_counter()
