@@ -16,11 +16,13 @@ simulation is built: a hit never answers for other values than it was asked.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import numbers
 import os
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 import pybamm
@@ -45,13 +47,40 @@ def enabled() -> bool:
 def compiling() -> bool:
     """Whether a cached model with inputs is solved as compiled C (default; ``KION_SIM_COMPILE
     =off`` turns it off). IDAKLU's ``compile`` option has gcc build the model's CasADi
-    functions once (~10-20 s a model here) and PyBaMM keeps the library on disk under a hash
-    of the functions; with the moving values as inputs that hash holds for every trial, sample
-    and later process, and a 500-cycle fade run solves ~3x faster (39 s against 13 s, SPM,
-    2026-12-02). Without inputs the values are constants in the code: every run would compile
-    anew, so those runs are never compiled. Without a C compiler PyBaMM falls back to the
-    virtual machine."""
+    functions once (at :data:`COMPILER_FLAGS`, ~10 s a model here) and PyBaMM keeps the
+    library on disk under a hash of the functions; with the moving values as inputs that hash
+    holds for every trial, sample and later process, and a 500-cycle fade run solves ~3x faster
+    (39 s against 13 s, SPM, 2026-12-02, at PyBaMM's -O3). Without inputs the values are
+    constants in the code: every run would compile anew, so those runs are never compiled.
+    Without a C compiler PyBaMM falls back to the virtual machine."""
     return os.environ.get(COMPILE_SWITCH, "on").strip().lower() not in _OFF
+
+
+# gcc's optimisation of the generated C. PyBaMM 26.10 compiles at "-O3 -march=native" and takes
+# no flags from IDAKLU's options. Measured on the 900 C half cell (SPM, 100 cycles at 500 mA/g,
+# fresh disk cache, 2026-12-02, under load): compiling took ~26 s at -O3, ~11 s at -O1, ~6 s at
+# -O0; a run then took 1.5, 1.7 and 3.2 s (5.5 s on the virtual machine). -O1 wins unless a
+# structure is solved some 75 times (an uncertainty sample that moves the particle radii
+# builds its own structure, solved a few times). Its libraries are kept apart from PyBaMM's.
+COMPILER_FLAGS = ("-O1", "-fPIC")
+
+
+@functools.cache
+def _compile_with_our_flags() -> None:
+    """Point IDAKLU's ahead-of-time compile (the solver and its output variables) at
+    :data:`COMPILER_FLAGS`, with a disk cache of its own; only solvers that ask to compile
+    (the cache's) reach it."""
+    from pybamm.codegen import compilation
+    from pybamm.solvers import idaklu_solver, solution
+
+    folder = Path(compilation._default_cache_dir()) / f"kion_sim{COMPILER_FLAGS[0]}"
+    folder.mkdir(parents=True, exist_ok=True)
+    compile_ = functools.partial(compilation.aot_compile, flags=COMPILER_FLAGS,
+                                 cache_dir=str(folder))
+    for module in (idaklu_solver, solution):
+        if not hasattr(module, "aot_compile"):  # a PyBaMM outside the pinned series
+            raise ImportError(f"{module.__name__} has no aot_compile to give compiler flags to")
+        module.aot_compile = compile_
 
 
 def moving_values(values: dict, other: dict) -> dict[str, tuple[str, ...] | None]:
@@ -174,7 +203,10 @@ class ModelCache:
         chosen = {} if key in self._refused else _usable(
             moving() if callable(moving) else moving, values, _mesh_parameters(model))
         parameters, inputs = _with_inputs(values, chosen)
-        solver = pybamm.IDAKLUSolver(options={"compile": bool(chosen) and compiling()})
+        compile_ = bool(chosen) and compiling()
+        if compile_:
+            _compile_with_our_flags()
+        solver = pybamm.IDAKLUSolver(options={"compile": compile_})
         simulation = pybamm.Simulation(model, parameter_values=pybamm.ParameterValues(parameters),
                                        experiment=experiment, solver=solver,
                                        var_pts=mesh_for(model))

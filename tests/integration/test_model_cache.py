@@ -1,10 +1,17 @@
 """Runs on a reused model against the same runs built afresh, at two trial points in a row
 (so the second is a hit with other inputs), for a two-cycle run and a fade run."""
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 
-from kion_sim.simulation.built_models import COMPILE_SWITCH, ModelCache, process_cache
+from kion_sim.simulation.built_models import (
+    COMPILE_SWITCH,
+    COMPILER_FLAGS,
+    ModelCache,
+    process_cache,
+)
 from kion_sim.validation.trial_runs import RunKey, TrialCell, TrialRunner, solve_run
 
 CELL, MECHANISM, MATERIAL = "soft_carbon_half_cell", "sei_site_blocking", "soft_carbon_900C"
@@ -56,6 +63,11 @@ def test_a_compiled_model_gives_the_virtual_machines_capacities(monkeypatch):
                                      trial.moving)
         (entry,) = cache._entries.values()
         assert entry.simulation._solver._options["compile"] is (switch == "on")
+    # Compiled at kion_sim's flags (PyBaMM's own are -O3 -march=native), into a folder of its own
+    from pybamm.solvers import idaklu_solver
+
+    assert idaklu_solver.aot_compile.keywords["flags"] == COMPILER_FLAGS
+    assert any(Path(idaklu_solver.aot_compile.keywords["cache_dir"]).glob("pybamm_*"))
     np.testing.assert_allclose(found["on"][COLUMNS].to_numpy(), found["off"][COLUMNS].to_numpy(),
                                rtol=1e-3)
 
