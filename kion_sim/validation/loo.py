@@ -125,6 +125,7 @@ class MechanismLoo:
     states: dict[str, float]
     folds: list[Fold] = field(default_factory=list)
     seconds: float = 0.0
+    workers: int | None = None  # the processes it ran on (None: not recorded)
 
     @property
     def loo_retention_score(self) -> float:
@@ -215,7 +216,8 @@ def estimated_seconds(mechanisms: list[str], model: str, workers: int,
 
     A mechanism in the stored table (same model) takes what its last run took, scaled by the
     folds asked (the two capacity folds cost about as much as the two retention folds) and
-    the workers (its runs used the default two); the others ~30 trial points. A mechanism
+    the workers (an entry that does not record them ran on one: the stored table's runs were
+    one process per mechanism); the others ~30 trial points. A mechanism
     whose cells give out costs far more than a point count says (swelling_damage: ~13 min
     estimated, over 77 min run, before a fit's trials stopped at the end of life)."""
     measured = _stored_seconds(model)
@@ -223,17 +225,18 @@ def estimated_seconds(mechanisms: list[str], model: str, workers: int,
     total = 0.0
     for name in mechanisms:
         if name in measured:
-            seconds, stored_folds = measured[name]
+            seconds, stored_folds, stored_workers = measured[name]
             asked_folds = 4 if folds == "all" else 2
             total += seconds * (0.5 + 0.5 * asked_folds / stored_folds) * (
-                2 / min(max(workers, 1), 2))
+                min(stored_workers, 2) / min(max(workers, 1), 2))
         else:
             total += POINTS_PER_MECHANISM * per_point
     return total
 
 
-def _stored_seconds(model: str) -> dict[str, tuple[float, int]]:
-    """(seconds, folds) of each mechanism's run in the stored table, if it is of ``model``."""
+def _stored_seconds(model: str) -> dict[str, tuple[float, int, int]]:
+    """(seconds, folds, workers) of each mechanism's run in the stored table, if it is of
+    ``model``."""
     from kion_sim.uncertainty.mechanism_weights import loo_results_path, read_loo_document
 
     try:
@@ -242,7 +245,8 @@ def _stored_seconds(model: str) -> dict[str, tuple[float, int]]:
         return {}
     if document.get("model") != model:
         return {}
-    return {entry["mechanism"]: (float(entry["seconds"]), len(entry["folds"]))
+    return {entry["mechanism"]: (float(entry["seconds"]), len(entry["folds"]),
+                                 int(entry.get("workers") or 1))
             for entry in document["mechanisms"]
             if entry.get("seconds") and entry.get("folds")}
 
@@ -275,8 +279,10 @@ def leave_one_out(mechanisms: list[str] | None = None, model: str = "SPM",
         load_mechanism(name)  # an unknown name fails before any run
     workers = fit_workers(workers)
     estimate = estimated_seconds(names, model, workers, folds)
-    say(f"leave-one-out of {len(names)} mechanism(s), {model}, {workers} worker(s): about "
-        f"{POINTS_PER_MECHANISM} trial points each, ~{estimate / 60:.0f} min on this machine")
+    timed = sorted(set(names) & set(_stored_seconds(model)))
+    say(f"leave-one-out of {len(names)} mechanism(s), {model}, {workers} worker(s): "
+        f"~{estimate / 60:.0f} min on this machine (from the stored table's last run of "
+        f"{len(timed)} of them, about {POINTS_PER_MECHANISM} trial points for each other)")
     results, started = [], time.perf_counter()
     for index, name in enumerate(names, 1):
         start = ("its stored calibration" if load_calibration(STUDY_CELL, name).values
@@ -359,7 +365,7 @@ def _study(name: str, model: str, workers: int, say, tag: str,
         figures=[Figure(n, t.measured, t.sigma, t.measured + t.sigma * float(res))
                  for n, t, res in zip(names, targets, r[:4], strict=True)],
         chi_square=chi_square, dof=dof, converged=bool(converged), states=states, folds=folds,
-        seconds=time.perf_counter() - started)
+        seconds=time.perf_counter() - started, workers=workers)
 
 
 def _misfit_factors(parameters, jacobian, chi_square: float, dof: int) -> dict[str, float]:

@@ -253,13 +253,16 @@ def test_the_time_estimate_reads_each_mechanisms_last_run_from_the_stored_table(
         tmp_path, monkeypatch):
     from kion_sim.uncertainty.mechanism_weights import LOO_RESULTS_ENV
 
-    stored = _stored_result("a")  # two folds, 3 s
+    stored, unrecorded = _stored_result("a"), _stored_result("c")  # two folds, 3 s each
+    stored.workers = 2
     table = tmp_path / "loo.json"
-    table.write_text(json.dumps({"model": "SPM", "mechanisms": [stored.to_dict()]}))
+    table.write_text(json.dumps({"model": "SPM", "mechanisms": [stored.to_dict(),
+                                                                unrecorded.to_dict()]}))
     monkeypatch.setenv(LOO_RESULTS_ENV, str(table))
     assert loo.estimated_seconds(["a"], "SPM", 2, "retention") == pytest.approx(3.0)
     assert loo.estimated_seconds(["a"], "SPM", 2, "all") == pytest.approx(4.5)
     assert loo.estimated_seconds(["a"], "SPM", 1, "retention") == pytest.approx(6.0)
+    assert loo.estimated_seconds(["c"], "SPM", 2, "retention") == pytest.approx(1.5)  # ran on 1
     points = loo.POINTS_PER_MECHANISM * loo.SECONDS_PER_POINT["SPM"]
     assert loo.estimated_seconds(["a", "b"], "SPM", 2, "retention") == pytest.approx(3 + points)
     assert loo.estimated_seconds(["a"], "DFN", 2) == pytest.approx(  # the table is of SPM
