@@ -288,6 +288,14 @@ def _below_end_of_life(steps, reference: float) -> bool:
     return last < END_OF_LIFE_FRACTION * reference
 
 
+def _stopped_at_end_of_life(stop: bool, steps, reference: float, rows) -> FadeRun | None:
+    """With ``stop``, the run so far if its last solved cycle (``steps``) holds under
+    END_OF_LIFE_FRACTION of ``reference``; else None (run on)."""
+    if stop and _below_end_of_life(steps, reference):
+        return _end_of_life(rows, _gave_out)
+    return None
+
+
 def _could_not_run(error: SimulationError) -> Callable[[int, float], str]:
     return lambda last, retention: (f"cycle {last + 1} could not be run, the capacity down to "
                                     f"{retention:.1f} % of cycle 2's "
@@ -306,8 +314,8 @@ def _fade(stepper, cell, rows, cycles, exact, tolerance_pct, stop_at_end_of_life
         state, steps = stepper(state)
         rows += _rows(cycle, steps)
         ends[cycle] = (_vector(state), steps)
-        if (stop_at_end_of_life and cycle > 2 and _below_end_of_life(steps, _reference(ends))
-                and (ended := _end_of_life(rows, _gave_out))):
+        if cycle > 2 and (ended := _stopped_at_end_of_life(stop_at_end_of_life, steps,
+                                                           _reference(ends), rows)):
             return ended
     if exact:
         return FadeRun(cycle_summary(pd.DataFrame(rows)), cycles, 0.0, "exact", state,
@@ -357,8 +365,7 @@ def _extrapolate(stepper, state, rows, ends, n, cycles, tolerance_pct,
             rows += _rows(n, steps)
             ends[n], corner = (_vector(state), steps), n - 1
             slope = ends[n][0] - start
-            if (stop_at_end_of_life and _below_end_of_life(steps, reference)
-                    and (ended := _end_of_life(rows, _gave_out))):
+            if ended := _stopped_at_end_of_life(stop_at_end_of_life, steps, reference, rows):
                 return ended
             continue
         simulated += 2
@@ -371,8 +378,7 @@ def _extrapolate(stepper, state, rows, ends, n, cycles, tolerance_pct,
         ends[first], ends[last] = (y_1, steps_1), (y_2, steps_2)
         rows += _interpolated(ends, corner, n, first)
         rows += _rows(first, steps_1) + _rows(last, steps_2)
-        if (stop_at_end_of_life and _below_end_of_life(steps_2, reference)
-                and (ended := _end_of_life(rows, _gave_out))):
+        if ended := _stopped_at_end_of_life(stop_at_end_of_life, steps_2, reference, rows):
             return ended
         # The landed slope was measured on the predictor's path; the next jump starts on the
         # corrector's, ``lag`` cycles behind it. Between the two measurements (cycles n - 1/2
