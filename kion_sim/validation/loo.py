@@ -217,9 +217,9 @@ def estimated_seconds(mechanisms: list[str], model: str, workers: int,
     A mechanism in the stored table (same model) takes what its last run took, scaled by the
     folds asked (the two capacity folds cost about as much as the two retention folds) and
     the workers (an entry that does not record them ran on one: the stored table's runs were
-    one process per mechanism); the others ~30 trial points. A mechanism
-    whose cells give out costs far more than a point count says (swelling_damage: ~13 min
-    estimated, over 77 min run, before a fit's trials stopped at the end of life)."""
+    one process per mechanism); the others ~30 trial points. A point count misjudges a
+    mechanism whose cells give out: ``swelling_damage`` was estimated at ~13 min and ran for
+    over 77 before a fit's trials stopped at the cell's end of life (534 s after)."""
     measured = _stored_seconds(model)
     per_point = SECONDS_PER_POINT.get(model, 30.0) * (2 / min(max(workers, 1), 2))
     total = 0.0
