@@ -282,10 +282,14 @@ def _end_of_life(rows: list[dict], reason: Callable[[int, float], str]) -> FadeR
                    end_of_life_cycle=last)
 
 
+def _last_current_step(steps) -> float:
+    """The capacity of a cycle's last discharge or charge step (rests carry none)."""
+    return next(q for kind, q, _ in reversed(steps) if kind in ("discharge", "charge"))
+
+
 def _below_end_of_life(steps, reference: float) -> bool:
     """Whether a cycle's last current step holds under END_OF_LIFE_FRACTION of cycle 2's."""
-    last = next(q for kind, q, _ in reversed(steps) if kind in ("discharge", "charge"))
-    return last < END_OF_LIFE_FRACTION * reference
+    return _last_current_step(steps) < END_OF_LIFE_FRACTION * reference
 
 
 def _stopped_at_end_of_life(stop: bool, steps, reference: float, rows) -> FadeRun | None:
@@ -328,7 +332,7 @@ def _fade(stepper, cell, rows, cycles, exact, tolerance_pct, stop_at_end_of_life
 
 def _reference(ends) -> float:
     """Cycle 2's last current step's capacity: what jump errors and end of life are % of."""
-    return next(q for kind, q, _ in reversed(ends[2][1]) if kind in ("discharge", "charge"))
+    return _last_current_step(ends[2][1])
 
 
 def _extrapolate(stepper, state, rows, ends, n, cycles, tolerance_pct,
