@@ -125,8 +125,16 @@ def _is_number(value) -> bool:
     return isinstance(value, numbers.Real) and not isinstance(value, bool)
 
 
+# PyBaMM refuses, by name, an input called as a value an experiment's step may set (a step's
+# temperature). kion_sim's steps set none, so under another name the cell's temperature moves
+# as an input; under its own, every uncertainty sample that moved it (each one) was refused and
+# built afresh on CasADi's virtual machine (5 s a fade run against ~2 s, 2026-12-02).
+_STEP_SET_VALUES = ("Ambient temperature [K]", "Initial temperature [K]")
+
+
 def _input_name(key: str, field: str | None) -> str:
-    return key if field is None else f"{key} | {field}"
+    name = key if field is None else f"{key} | {field}"
+    return f"{name} (the cell's)" if key in _STEP_SET_VALUES else name
 
 
 @dataclass

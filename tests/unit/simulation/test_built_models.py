@@ -156,3 +156,18 @@ def test_a_full_cells_window_limits_are_part_of_the_key():
     assert run_structure("simulate", cell, "SPM") != run_structure("simulate", moved, "SPM")
     assert run_structure("simulate", cell, "SPM") == run_structure(
         "simulate", build_cell_parameters("full_cell"), "SPM")
+
+
+def test_the_cells_temperature_moves_as_an_input_under_a_name_no_step_sets():
+    # PyBaMM refuses an input named "Ambient temperature [K]" in an experiment (a step may set
+    # it); an uncertainty sample moves the cell's temperature, so it must still be an input.
+    cache = ModelCache()
+    warm = _trial(370.0, 6e-17, 8e-5)
+    warm = TrialCell(warm.cell, warm.material_overrides | {CELL: {"temperature [K]": 303.0}},
+                     None, MECHANISM)
+    built = _lookup(cache, warm)
+    names = {"Ambient temperature [K] (the cell's)", "Initial temperature [K] (the cell's)"}
+    assert names <= set(built.inputs) and built.inputs["Ambient temperature [K] (the cell's)"] \
+        == 303.0
+    assert not {"Ambient temperature [K]", "Initial temperature [K]"} & set(built.inputs)
+    built.simulation.build_for_experiment(inputs=built.inputs)  # PyBaMM's check passes
