@@ -3,8 +3,9 @@
 Building and setting up a model (parameter processing, mesh, discretisation, IDAKLU's set-up)
 is about 60 % of a two-cycle run and ~2 s of every fade run. A fit solves the same equations
 at many trial values, so each process keeps the simulations it built, keyed on what fixes the
-equations' structure and mesh (model, options, particle geometry, mesh sizes, the experiment's
-steps), and passes the values that move between trials as PyBaMM inputs.
+equations' structure and mesh (model, options, particle shapes, mesh sizes, the experiment's
+steps), and passes the values that move between trials as PyBaMM inputs; a value that shapes
+the mesh (a thickness, a rod's radii) moves on a symbolic mesh (:class:`SymbolicSubMesh`).
 
 Which values move is said by the caller (:func:`moving_values`: the cell built at two trial
 points, diffed). Those become :class:`pybamm.InputParameter` (a material function such as
@@ -60,8 +61,9 @@ def compiling() -> bool:
 # no flags from IDAKLU's options. Measured on the 900 C half cell (SPM, 100 cycles at 500 mA/g,
 # fresh disk cache, 2026-12-02, under load): compiling took ~26 s at -O3, ~11 s at -O1, ~6 s at
 # -O0; a run then took 1.5, 1.7 and 3.2 s (5.5 s on the virtual machine). -O1 wins unless a
-# structure is solved some 75 times (an uncertainty sample that moves the particle radii
-# builds its own structure, solved a few times). Its libraries are kept apart from PyBaMM's.
+# structure is solved some 75 times (before radii could be inputs, an uncertainty sample that
+# moved them built its own structure and solved it a few times). Its libraries are kept apart
+# from PyBaMM's.
 COMPILER_FLAGS = ("-O1", "-fPIC")
 
 
@@ -119,6 +121,17 @@ def same_value(a, b) -> bool:
     except Exception:  # noqa: BLE001 (a value whose == raises is not known to be equal)
         return False
     return equal if isinstance(equal, bool | np.bool_) else repr(a) == repr(b)
+
+
+def _same_but_rounding(a, b) -> bool:
+    """Two numbers that differ only in their last bits: the same value reached by another
+    path (the cell's nominal capacity, mass x capacity, moves by one ulp when the density
+    moves the thickness it is computed through). Nothing a solve could tell apart."""
+    return _is_number(a) and _is_number(b) and abs(float(a) - float(b)) <= _ROUNDING * abs(
+        float(a))
+
+
+_ROUNDING = 1e-13  # ~500 ulps: the rounding of a few dozen operations, far below any tolerance
 
 
 def _is_number(value) -> bool:
@@ -209,7 +222,7 @@ class ModelCache:
         model = make_model()
         values = values_for(model)
         chosen = {} if key in self._refused else _usable(
-            moving() if callable(moving) else moving, values, _mesh_parameters(model))
+            moving() if callable(moving) else moving, values, _fixed_mesh(model))
         parameters, inputs = _with_inputs(values, chosen)
         compile_ = bool(chosen) and compiling()
         if compile_:
@@ -217,7 +230,8 @@ class ModelCache:
         solver = pybamm.IDAKLUSolver(options={"compile": compile_})
         simulation = pybamm.Simulation(model, parameter_values=pybamm.ParameterValues(parameters),
                                        experiment=experiment, solver=solver,
-                                       var_pts=mesh_for(model))
+                                       var_pts=mesh_for(model),
+                                       submesh_types=_submesh_types(model, chosen))
         self._entries[key] = _Entry(simulation, model, dict(values), chosen)
         self._entries.move_to_end(key)
         while len(self._entries) > self.max_entries:
@@ -234,26 +248,64 @@ class ModelCache:
             self._refused.add(built.key)
 
 
-def _mesh_parameters(model: pybamm.BaseModel) -> set[str]:
-    """Names of the parameters the model's geometry reads: they shape the mesh, so they are
-    numbers when it is made and can be no inputs (thicknesses, a rod's radii)."""
-    names: set[str] = set()
-    pending = [model.default_geometry]
-    while pending:
-        item = pending.pop()
-        if isinstance(item, dict):
-            pending.extend(item.values())
-        elif isinstance(item, pybamm.Symbol):
-            names.update(symbol.name for symbol in item.pre_order()
-                         if isinstance(symbol, pybamm.Parameter | pybamm.FunctionParameter))
-    return names
+def _mesh_parameters(model: pybamm.BaseModel) -> dict[str, set[str]]:
+    """Domain -> names of the parameters its geometry reads (thicknesses, a rod's radii): they
+    shape the mesh, so they can be inputs only on a symbolic mesh (:class:`SymbolicSubMesh`)."""
+    found: dict[str, set[str]] = {}
+    for domain, limits in model.default_geometry.items():
+        names, pending = found.setdefault(domain, set()), list(limits.values())
+        while pending:
+            item = pending.pop()
+            if isinstance(item, dict):
+                pending.extend(item.values())
+            elif isinstance(item, pybamm.Symbol):
+                names.update(symbol.name for symbol in item.pre_order()
+                             if isinstance(symbol, pybamm.Parameter | pybamm.FunctionParameter))
+    return found
+
+
+class SymbolicSubMesh(pybamm.SymbolicUniform1DSubMesh):
+    """A uniform mesh over [0, 1], scaled by its limits as symbols: a thickness or a particle's
+    radii can then be inputs, and an uncertainty sample that moves them solves on the model
+    built (and compiled) for the first. PyBaMM's own refuses a polar coordinate that starts
+    off the origin (a hollow rod's wall), though its finite volumes scale the start as they
+    scale the length (``edges * length + min``); this one takes it (checked against the
+    numeric mesh in tests/integration/test_model_cache.py)."""
+
+    def __init__(self, lims, npts, tabs=None):
+        spatial_var, spatial_lims, tabs = self.read_lims(lims)
+        if tabs is not None:
+            raise NotImplementedError("a symbolic submesh has no tabs")
+        self.edges = np.linspace(0, 1, npts[spatial_var.name] + 1)
+        self.length = spatial_lims["max"] - spatial_lims["min"]
+        self.min = spatial_lims["min"]
+        self.nodes = (self.edges[1:] + self.edges[:-1]) / 2
+        self.d_edges, self.d_nodes = np.diff(self.edges), np.diff(self.nodes)
+        self.npts, self.coord_sys = self.nodes.size, spatial_var.coord_sys
+        self.internal_boundaries, self.dimension = [], 1
+
+
+def _fixed_mesh(model: pybamm.BaseModel) -> set[str]:
+    """Parameters that shape a domain whose mesh is not uniform (no symbolic form): no inputs."""
+    types = model.default_submesh_types
+    return {name for domain, names in _mesh_parameters(model).items()
+            if types.get(domain) is not pybamm.Uniform1DSubMesh for name in names}
+
+
+def _submesh_types(model: pybamm.BaseModel, chosen: dict) -> dict:
+    """The model's submesh types, symbolic in each domain whose limits read a chosen input."""
+    types = dict(model.default_submesh_types)
+    for domain, names in _mesh_parameters(model).items():
+        if names & chosen.keys() and types.get(domain) is pybamm.Uniform1DSubMesh:
+            types[domain] = SymbolicSubMesh
+    return types
 
 
 def _usable(moving: dict, values: dict, mesh: set[str]) -> dict[str, tuple[str, ...] | None]:
-    """``moving`` restricted to keys of ``values`` whose value has that form and that do not
-    shape the ``mesh``, with the phase copies (``"Primary: ..."``, ``"Secondary: ..."``) of
-    moving values too (a copy: the same value; the trap sites' own maximum concentration is
-    no copy of the carbon's)."""
+    """``moving`` restricted to keys of ``values`` whose value has that form and that are not
+    in ``mesh`` (values that must stay numbers), with the phase copies (``"Primary: ..."``,
+    ``"Secondary: ..."``) of moving values too (a copy: the same value; the trap sites' own
+    maximum concentration is no copy of the carbon's)."""
     chosen = {}
     for key, value in values.items():
         bare = key.split(": ", 1)[1] if key.startswith(_PHASE_PREFIXES) else key
@@ -294,7 +346,7 @@ def _inputs_if_same(entry: _Entry, values: dict, ignored: set) -> dict[str, floa
         if key in ignored:
             continue
         if fields == "fixed":
-            if not same_value(value, cached):
+            if not (same_value(value, cached) or _same_but_rounding(value, cached)):
                 return None
         elif fields is None:
             if not _is_number(value):

@@ -217,6 +217,12 @@ def updated_values(cell: CellParameters, updates: dict | None,
     return with_phase_keys(values, pybamm_model)
 
 
+def _particle_shapes(cell: CellParameters) -> str:
+    """The particles' shapes, not their sizes: the sizes are values (on a symbolic mesh, inputs)."""
+    return repr({domain: (geometry.shape, geometry.open_core)
+                 for domain, geometry in particle_geometries(cell).items()})
+
+
 def run_structure(kind: str, cell: CellParameters, model: str, degradation: bool = True,
                   mesh_points: dict[str, int] | None = None) -> tuple:
     """What fixes a run's equations and mesh besides its values and experiment steps (the key
@@ -224,7 +230,7 @@ def run_structure(kind: str, cell: CellParameters, model: str, degradation: bool
     # The window guards' limits are in no parameter value, and their steps name them rounded.
     limits = [(role, electrode_limits_V(design)) for role, design in cell.electrodes.items()]
     return (kind, cell.name, cell.kind, normalised_model_name(model), degradation,
-            repr(model_options(cell, degradation)), repr(particle_geometries(cell)),
+            repr(model_options(cell, degradation)), _particle_shapes(cell),
             repr(sorted((mesh_points or {}).items())), cell.window_guards,
             repr(limits) if cell.window_guards else None)
 

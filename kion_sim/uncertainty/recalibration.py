@@ -11,8 +11,8 @@ within their ranges, which moves that Jacobian little; a step it leads astray is
 the Jacobian measured afresh (:func:`kion_sim.validation.staged_fit.damped_gauss_newton`).
 
 The runs are solved on models built once per structure (:mod:`kion_sim.simulation.built_models`)
-with the fitted and the sampled values as PyBaMM inputs; values that shape the mesh (a
-particle's radii, a thickness) build a new one.
+with the fitted and the sampled values as PyBaMM inputs, those that shape the mesh (a
+particle's radii, a thickness) too, on a symbolic mesh.
 """
 
 from __future__ import annotations

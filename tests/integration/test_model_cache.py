@@ -110,3 +110,22 @@ def test_a_new_model_that_refuses_its_inputs_is_built_without_them(monkeypatch):
         assert cache.stats()["misses"] == 2  # built again, now without inputs, and kept
         assert cache.stats()["entries"] == 1
         np.testing.assert_array_equal(again[COLUMNS].to_numpy(), plain[COLUMNS].to_numpy())
+
+
+def test_other_radii_and_thicknesses_solve_on_one_model_as_the_numeric_mesh_does():
+    # Two uncertainty samples' geometries (the rod's radii, the carbon's density, which sets
+    # its thickness, the foil and the separator): the second solves on the first's symbolic
+    # mesh with its sizes as inputs, and gives the capacities of a model built on a numeric
+    # mesh for its own sizes (within IDAKLU's tolerance, as a reused model does).
+    run, cache = RunKey(500.0, 0.01, 1.5, 2), ModelCache()
+    for outer, inner, density in [(1.1e-6, 0.55e-6, 1.9), (0.9e-6, 0.62e-6, 2.05)]:
+        trial = TrialCell(CELL, {MATERIAL: {"particle outer radius [m]": outer,
+                                            "particle inner radius [m]": inner,
+                                            "density [g.cm-3]": density},
+                                 "potassium_metal": {"foil thickness [m]": 3.2e-4},
+                                 CELL: {"separator thickness [m]": 2.5e-4}}, None, MECHANISM)
+        symbolic, _ = solve_run(trial.build(), run, "SPM", False, False, cache, trial.moving)
+        numeric, _ = solve_run(trial.build(), run, "SPM", False, False)
+        np.testing.assert_allclose(symbolic[COLUMNS].to_numpy(), numeric[COLUMNS].to_numpy(),
+                                   rtol=1e-3)
+    assert cache.stats() == {"hits": 1, "misses": 1, "entries": 1}

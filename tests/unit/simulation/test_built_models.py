@@ -14,6 +14,7 @@ from kion_sim.protocols.experiment import galvanostatic_cycles, to_experiment
 from kion_sim.protocols.language import parse_protocol
 from kion_sim.simulation.built_models import (
     ModelCache,
+    SymbolicSubMesh,
     compiling,
     enabled,
     moving_values,
@@ -127,14 +128,26 @@ def test_a_moving_value_moves_in_its_trap_phase_copy_too():
     assert f"Secondary: Positive electrode {key}" in built.inputs
 
 
-def test_values_that_shape_the_mesh_are_no_inputs():
-    # The density sets the electrode's thickness (from its loading), a length of the mesh.
-    trial = TrialCell(CELL, {MATERIAL: {"density [g.cm-3]": 1.9}}, None, MECHANISM)
-    thickness = "Positive electrode thickness [m]"
-    assert thickness in trial.moving()
+def test_values_that_shape_the_mesh_are_inputs_on_a_symbolic_mesh():
+    # The density sets the electrode's thickness (from its loading), a length of the mesh; the
+    # rod's radii are the limits of its particle's coordinate.
+    trial = TrialCell(CELL, {MATERIAL: {"density [g.cm-3]": 1.9,
+                                        "particle outer radius [m]": 1.1e-6}}, None, MECHANISM)
+    moved = {"Positive electrode thickness [m]", "Positive particle outer radius [m]"}
+    assert moved <= set(trial.moving())
     built = _lookup(ModelCache(), trial)
-    assert thickness not in built.inputs
+    assert moved <= set(built.inputs)
     assert "Maximum concentration in positive electrode [mol.m-3]" in built.inputs
+    types = built.simulation.submesh_types
+    assert types["positive electrode"] is SymbolicSubMesh
+    assert types["positive particle"] is SymbolicSubMesh
+    assert types["negative particle"] is pybamm.Uniform1DSubMesh  # nothing moved there
+    # Another size of the same shape is the same structure: a hit, its sizes as inputs.
+    other = _lookup(built_cache := ModelCache(), trial)
+    again = _lookup(built_cache, TrialCell(CELL, {MATERIAL: {
+        "density [g.cm-3]": 2.0, "particle outer radius [m]": 1.2e-6}}, None, MECHANISM))
+    assert not again.fresh and again.simulation is other.simulation
+    assert again.inputs["Positive particle outer radius [m]"] == pytest.approx(1.2e-6)
 
 
 def test_a_run_whose_inputs_were_refused_is_built_without_them():
