@@ -27,9 +27,15 @@ from kion_sim.validation.trial_runs import FAILED_RUN_RESIDUAL, TrialRunner
 
 # Steps a sample may take from the start: most samples move their values within about a sigma,
 # which two or three steps reach; with four, the first sample of a 12-sample study (2026-12-02)
-# stopped with the 100-cycle retention 3.3 sigma off. A sample still short of the optimum after
-# these is rejected (recorded as failed, as a staged fit that did not converge was).
-REFIT_STEPS = 8
+# stopped with the 100-cycle retention 3.3 sigma off; with eight, 4 of 26 samples of the 64-
+# sample interval stopped short. A sample still short of the optimum after these is rejected
+# (recorded as failed, as a staged fit that did not converge was).
+REFIT_STEPS = 12
+# A step that gains less than a quarter of what the carried Jacobian expected has it measured
+# afresh (three trial points). A sample whose estimates move its figures 40 sigma from the
+# start crept 8 -> 5 sigma over six Broyden steps and was rejected (2026-12-02); a trial point
+# is ~3 s now that a sample's runs share their built models, a measured Jacobian ~8 s.
+POOR_STEP = 0.25
 
 
 @functools.cache
@@ -94,7 +100,8 @@ def refit(mechanism: str, model: str, materials: dict, electrodes: dict,
         every = list(range(len(targets)))
         x, r, _, converged = damped_gauss_newton(
             problem, x0, list(range(len(x0))), every, lower, upper, CONVERGED_RESIDUAL,
-            REFIT_STEPS, start_jacobian=jacobian, min_decrease=FIT_MIN_DECREASE)
+            REFIT_STEPS, start_jacobian=jacobian, min_decrease=FIT_MIN_DECREASE,
+            poor_step=POOR_STEP)
     if np.any(np.abs(r) >= FAILED_RUN_RESIDUAL):
         raise SimulationError("the sample's runs fail at every point tried from its start")
     if not converged:

@@ -97,7 +97,8 @@ class TrialProblem:
 def damped_gauss_newton(problem: TrialProblem, x: np.ndarray, free: list[int],
                         subset: list[int], lower: np.ndarray, upper: np.ndarray,
                         tolerance: float = CONVERGED_RESIDUAL, max_iterations: int = 20,
-                        start_jacobian: np.ndarray | None = None, min_decrease: float = 0.0):
+                        start_jacobian: np.ndarray | None = None, min_decrease: float = 0.0,
+                        poor_step: float = 0.0):
     """Levenberg-Marquardt on the ``free`` values against the ``subset`` of targets, until
     every residual is within ``tolerance`` (or the cost stalls: a minimum, not a root).
 
@@ -109,12 +110,14 @@ def damped_gauss_newton(problem: TrialProblem, x: np.ndarray, free: list[int],
     every point is solved alone and the Jacobian only carried by Broyden's update, refreshed by
     finite differences after two rejected steps in a row; there, with more targets than values,
     ``min_decrease`` (in cost, half the chi-square) ends the fit at a least-squares minimum once
-    a step is expected to gain less (a four-figure fit of three values never meets them all).
+    a step is expected to gain less (a four-figure fit of three values never meets them all),
+    and an accepted step that gains less than ``poor_step`` times what the Jacobian expected
+    has it measured afresh (0: only after two rejected steps).
     Returns (x, residuals at x, Jacobian at x, converged).
     """
     if start_jacobian is not None:
         return _broyden_gauss_newton(problem, x, free, subset, lower, upper, tolerance,
-                                     max_iterations, start_jacobian, min_decrease)
+                                     max_iterations, start_jacobian, min_decrease, poor_step)
     long_runs = sum(run.is_long for run in set(runs_needed(
         [problem.targets[i] for i in subset]).values()))
     speculative = (len(free) + 1) * long_runs <= problem.runner.workers
@@ -193,7 +196,7 @@ def _damped_step(x, r, jacobian, damping, free, lower, upper) -> np.ndarray | No
 
 
 def _broyden_gauss_newton(problem, x, free, subset, lower, upper, tolerance, max_iterations,
-                          jacobian, min_decrease: float = 0.0):
+                          jacobian, min_decrease: float = 0.0, poor_step: float = 0.0):
     r = problem.residuals([x], subset)[0]
     damping, rejected = 1e-3, 0
     overdetermined = len(r) > len(free)
@@ -212,7 +215,12 @@ def _broyden_gauss_newton(problem, x, free, subset, lower, upper, tolerance, max
         # A rejected point still tells how the residuals move: update the Jacobian either way.
         jacobian = jacobian + np.outer(r_trial - r - jacobian @ moved, moved) / (moved @ moved)
         if 0.5 * r_trial @ r_trial < cost:
+            gained = cost - 0.5 * r_trial @ r_trial
             x, r, damping, rejected = trial, r_trial, max(damping / 10, 1e-7), 0
+            if gained < poor_step * (cost - 0.5 * expected @ expected):
+                # Accepted, but far short of what the carried Jacobian promised: it has gone
+                # stale over the step, and Broyden's rank-one updates mend it only slowly.
+                r, jacobian = problem.residuals_and_jacobian(x, free, subset, lower, upper)
             continue
         damping, rejected = damping * 10, rejected + 1
         if rejected == 2:  # the carried Jacobian has gone stale: measure it afresh
