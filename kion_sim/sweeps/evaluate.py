@@ -1,31 +1,23 @@
 """One sweep point -> its outputs. Builds each PyBaMM simulation once per protocol and varies
-the swept parameters as PyBaMM inputs; parameters that shape the mesh (radii, thicknesses)
-cannot be inputs, and those sweeps rebuild per point instead.
+the swept parameters as PyBaMM inputs (:mod:`kion_sim.simulation.built_models`: radii and
+thicknesses too, on a symbolic mesh), fade runs on the fast path included.
 """
 
 from __future__ import annotations
 
 import math
 
-import pybamm
-
 from kion_sim.analysis.cycles import cycle_summary, output_direction
-from kion_sim.models.builder import build_model, parameter_values
 from kion_sim.parameters.assemble import cell_parameters, load_cell
-from kion_sim.protocols.experiment import active_mass_g, galvanostatic_cycles, to_experiment
-from kion_sim.protocols.language import parse_protocol
+from kion_sim.protocols.experiment import galvanostatic_cycles
+from kion_sim.simulation.built_models import process_cache
 from kion_sim.simulation.fade import FAST_FADE_FROM_CYCLES, fade_run
-from kion_sim.simulation.runner import simulate, step_tables
+from kion_sim.simulation.runner import simulate
 from kion_sim.sweeps.spec import PROTOCOL_SETTINGS, SweepSpec
 
 
-def summarise(steps, first_step: str, outputs) -> dict:
-    """Sweep outputs from a step table: the cycle's second direction is what came out."""
-    return summarise_cycles(cycle_summary(steps), first_step, outputs)
-
-
 def summarise_cycles(summary, first_step: str, outputs) -> dict:
-    """Sweep outputs from a per-cycle summary."""
+    """Sweep outputs from a per-cycle summary: the cycle's second direction is what came out."""
     out = output_direction(first_step)
     second = summary.iloc[min(1, len(summary) - 1)]
     capacity = float(second[f"{out}_capacity_mAh_g"])
@@ -40,54 +32,40 @@ def summarise_cycles(summary, first_step: str, outputs) -> dict:
 
 
 class PointEvaluator:
-    """Evaluates points of one sweep, reusing built simulations (fast) unless told not to."""
+    """Evaluates points of one sweep on this process's built models (the swept values as
+    PyBaMM inputs, :mod:`kion_sim.simulation.built_models`), or with ``reuse`` False on a model
+    built per point; ``builds`` counts the models built."""
 
     def __init__(self, spec: SweepSpec, reuse: bool = True):
         self.spec, self.reuse = spec, reuse
         self.cell = cell_parameters(spec.cell)
         self.first_step = load_cell(spec.cell).protocol.get("first_step", "discharge")
-        self._built: dict[tuple, pybamm.Simulation] = {}
         self.builds = 0
 
     def _settings(self, point: dict) -> tuple[float, int]:
         current = float(point.get("current_density_mA_g", self.spec.current_density_mA_g))
         return current, int(point.get("cycles", self.spec.cycles))
 
-    def _protocol(self, current: float, cycles: int):
-        return parse_protocol(galvanostatic_cycles(self.cell, current, cycles,
-                                                   self.spec.lower_V, self.spec.upper_V))
-
     def __call__(self, point: dict) -> dict:
         current, cycles = self._settings(point)
         parameters = {k: float(v) for k, v in point.items() if k not in PROTOCOL_SETTINGS}
-        protocol = self._protocol(current, cycles)
+        # A swept radius or thickness moves too: on a symbolic mesh (a value PyBaMM refuses as
+        # an input is built without inputs by the cache, as before).
+        cache = process_cache() if self.reuse else None  # None: values as constants
+        moving = {name: None for name in parameters}
+        misses = cache.misses if cache else 0
         if cycles >= FAST_FADE_FROM_CYCLES and not self.spec.exact:
-            run = fade_run(self.cell, current, cycles, self.spec.model, self.spec.lower_V,
-                           self.spec.upper_V, parameter_updates=parameters)
-            self.builds += 1
-            return summarise_cycles(run.summary, self.first_step, self.spec.outputs)
-        if self.reuse and parameters:
-            try:
-                return self._solve_with_inputs(protocol, (current, cycles), parameters)
-            except (pybamm.ModelError, pybamm.DiscretisationError, IndexError, TypeError):
-                self.reuse = False  # a swept value shapes the mesh: rebuild per point
-        result = simulate(self.cell, protocol, model=self.spec.model, show_progress=False,
-                          parameter_updates=parameters)
-        self.builds += 1
-        return summarise(result.steps, self.first_step, self.spec.outputs)
-
-    def _solve_with_inputs(self, protocol, key: tuple, parameters: dict) -> dict:
-        if key not in self._built:
-            model = build_model(self.spec.model, self.cell)
-            values = parameter_values(self.cell, model,
-                                      {name: "[input]" for name in parameters})
-            self._built[key] = pybamm.Simulation(
-                model, parameter_values=values,
-                experiment=to_experiment(protocol, self.cell), solver=pybamm.IDAKLUSolver())
-            self.builds += 1
-        solution = self._built[key].solve(inputs=parameters, calc_esoh=False)
-        _, steps = step_tables(solution, protocol, self.cell, active_mass_g(self.cell))
-        return summarise(steps, self.first_step, self.spec.outputs)
+            summary = fade_run(self.cell, current, cycles, self.spec.model, self.spec.lower_V,
+                               self.spec.upper_V, parameter_updates=parameters,
+                               model_cache=cache, moving=moving).summary
+        else:
+            protocol = galvanostatic_cycles(self.cell, current, cycles, self.spec.lower_V,
+                                            self.spec.upper_V)
+            summary = cycle_summary(simulate(self.cell, protocol, model=self.spec.model,
+                                             show_progress=False, parameter_updates=parameters,
+                                             model_cache=cache, moving=moving).steps)
+        self.builds += cache.misses - misses if cache else 1
+        return summarise_cycles(summary, self.first_step, self.spec.outputs)
 
 
 def failed_outputs(spec: SweepSpec) -> dict:
