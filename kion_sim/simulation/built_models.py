@@ -166,6 +166,7 @@ class _Entry:
     model: pybamm.BaseModel  # the unbuilt model, to complete the next trial's values
     values: dict  # the values it was built for (inputs at the first trial's numbers)
     inputs: dict[str, tuple[str, ...] | None]  # which values are inputs (moving_values)
+    currents: dict[str, float] | None = None  # the steps' currents if numbers, not inputs
 
 
 class ModelCache:
@@ -180,7 +181,9 @@ class ModelCache:
     {'hits': 0, 'misses': 0, 'entries': 0}
     """
 
-    def __init__(self, max_entries: int = 6):
+    # 12: a mixture's three weighted mechanisms, each a fade and a two-cycle run, twice over
+    # (~40 MB an entry here).
+    def __init__(self, max_entries: int = 12):
         self.max_entries = max_entries
         self.hits = self.misses = 0
         self._entries: OrderedDict[tuple, _Entry] = OrderedDict()
@@ -205,34 +208,44 @@ class ModelCache:
         (:func:`moving_values`). The simulation runs ``experiment``: its steps are part of the
         key (what a step does is built into its model), their durations and output periods not.
         """
-        key = (structure, tuple(step.basic_repr() for step in experiment.steps))
         # The current is the experiment's on current steps (and rests); other steps may read it.
         ignored = {_EXPERIMENT_CONTROLLED} if all(
             isinstance(step, pybamm.step.Current) for step in experiment.steps) else set()
+        experiment, currents = _currents_as_inputs(experiment)
+        key = (structure, tuple(step.basic_repr() for step in experiment.steps))
         entry = self._entries.get(key)
-        if entry is not None:
+        if entry is not None and entry.currents in (None, currents):
             values = values_for(entry.model)
             inputs = _inputs_if_same(entry, values, ignored)
             if inputs is not None:
                 self.hits += 1
                 self._entries.move_to_end(key)
-                entry.simulation.experiment = experiment.copy()  # this run's durations, periods
-                return BuiltRun(entry.simulation, inputs, fresh=False, key=key)
+                # this run's currents, durations and output periods
+                entry.simulation.experiment = (experiment if entry.currents is None else
+                                               _numeric_currents(experiment, currents)).copy()
+                return BuiltRun(entry.simulation, inputs | (currents if entry.currents is None
+                                                            else {}), fresh=False, key=key)
         self.misses += 1
         model = make_model()
         values = values_for(model)
-        chosen = {} if key in self._refused else _usable(
+        refused = key in self._refused
+        chosen = {} if refused else _usable(
             moving() if callable(moving) else moving, values, _fixed_mesh(model))
         parameters, inputs = _with_inputs(values, chosen)
         compile_ = bool(chosen) and compiling()
         if compile_:
             _compile_with_our_flags()
         solver = pybamm.IDAKLUSolver(options={"compile": compile_})
+        # Built without inputs, a run's currents are numbers in its steps again.
+        built_for = _numeric_currents(experiment, currents) if refused else experiment
         simulation = pybamm.Simulation(model, parameter_values=pybamm.ParameterValues(parameters),
-                                       experiment=experiment, solver=solver,
+                                       experiment=built_for, solver=solver,
                                        var_pts=mesh_for(model),
                                        submesh_types=_submesh_types(model, chosen))
-        self._entries[key] = _Entry(simulation, model, dict(values), chosen)
+        self._entries[key] = _Entry(simulation, model, dict(values), chosen,
+                                    currents if refused else None)
+        if not refused:
+            inputs |= currents
         self._entries.move_to_end(key)
         while len(self._entries) > self.max_entries:
             self._entries.popitem(last=False)
@@ -283,6 +296,57 @@ class SymbolicSubMesh(pybamm.SymbolicUniform1DSubMesh):
         self.d_edges, self.d_nodes = np.diff(self.edges), np.diff(self.nodes)
         self.npts, self.coord_sys = self.nodes.size, spatial_var.coord_sys
         self.internal_boundaries, self.dimension = [], 1
+
+
+def _currents_as_inputs(experiment: pybamm.Experiment
+                        ) -> tuple[pybamm.Experiment, dict[str, float]]:
+    """``experiment`` with each constant current an input (one per distinct step), and their
+    values. PyBaMM builds a step's current into the step's model, and a sample that moves the
+    electrode's mass (its loading, its area) moves every current in amperes: before, each
+    such sample built, and set up, its own models (2026-12-02: ~2.5 s a run, 4 runs a sample).
+    Voltage cut-offs get their operator written out: PyBaMM reads it from the current's sign,
+    which an input does not have at build time."""
+    names: dict[str, str] = {}
+    currents: dict[str, float] = {}
+
+    def symbolic(step):
+        if type(step) is not pybamm.step.Current or isinstance(step.value, pybamm.Symbol):
+            return step
+        name = names.setdefault(step.basic_repr(), _STEP_CURRENT.format(len(names) + 1))
+        currents[name] = float(step.value)
+        operator = "<" if step.value > 0 else ">"  # a discharge falls to its cut-off
+        termination = [pybamm.step.VoltageTermination(term.value, operator)
+                       if type(term) is pybamm.step.VoltageTermination and term.operator is None
+                       else term for term in step.termination]
+        return pybamm.step.Current(pybamm.InputParameter(name), duration=step.input_duration,
+                                   termination=termination, period=step.period,
+                                   temperature=step.temperature, tags=step.tags,
+                                   start_time=step.start_time, description=step.description,
+                                   direction=step.direction, skip_ok=step.skip_ok)
+
+    if not any(type(step) is pybamm.step.Current for step in experiment.steps):
+        return experiment, {}
+    cycles = [tuple(symbolic(step) for step in cycle) for cycle in experiment.cycles]
+    return pybamm.Experiment(cycles, *experiment.args[1:]), currents
+
+
+def _numeric_currents(experiment: pybamm.Experiment, currents: dict) -> pybamm.Experiment:
+    """An experiment of :func:`_currents_as_inputs` with its currents numbers again."""
+    def numeric(step):
+        if type(step) is not pybamm.step.Current or not isinstance(step.value,
+                                                                  pybamm.InputParameter):
+            return step
+        return pybamm.step.Current(currents[step.value.name], duration=step.input_duration,
+                                   termination=step.termination, period=step.period,
+                                   temperature=step.temperature, tags=step.tags,
+                                   start_time=step.start_time, description=step.description,
+                                   direction=step.direction, skip_ok=step.skip_ok)
+
+    cycles = [tuple(numeric(step) for step in cycle) for cycle in experiment.cycles]
+    return pybamm.Experiment(cycles, *experiment.args[1:])
+
+
+_STEP_CURRENT = "Current of step {} [A] (the experiment's)"
 
 
 def _fixed_mesh(model: pybamm.BaseModel) -> set[str]:

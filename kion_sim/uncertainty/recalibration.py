@@ -6,9 +6,10 @@ Jacobians afresh for every sample (15-20 trial points of a 100- and a 500-cycle 
 Jacobian of the figures with respect to the fitted values (log10) is measured once per process
 and mechanism, at the start (the stored calibration, or the four-figure fit a mixture samples
 about) with every estimate at its value, and each sample starts from there with Gauss-Newton
-steps on Broyden's updates of it: one trial point per step. A sample moves the estimates
-within their ranges, which moves that Jacobian little; a step it leads astray is rejected and
-the Jacobian measured afresh (:func:`kion_sim.validation.staged_fit.damped_gauss_newton`).
+steps on Broyden's updates of it: one trial point per step, in stages
+(:func:`kion_sim.validation.staged_fit.staged_from_jacobian`): the 2nd-cycle capacities on
+two-cycle runs first, then the retentions, then all four figures. A step it leads astray, or
+one far short of what it promised, has the Jacobian measured afresh.
 
 The runs are solved on models built once per structure (:mod:`kion_sim.simulation.built_models`)
 with the fitted and the sampled values as PyBaMM inputs, those that shape the mesh (a
@@ -84,11 +85,7 @@ def refit(mechanism: str, model: str, materials: dict, electrodes: dict,
     :class:`SimulationError` if the sample's estimates cannot meet them within
     :data:`REFIT_STEPS` steps."""
     from kion_sim.validation.loo import FIT_MIN_DECREASE  # a step gaining less is noise
-    from kion_sim.validation.staged_fit import (
-        CONVERGED_RESIDUAL,
-        TrialProblem,
-        damped_gauss_newton,
-    )
+    from kion_sim.validation.staged_fit import TrialProblem, staged_from_jacobian
 
     parameters, targets, _, lower, upper = _plan(mechanism)
     x0 = _start(mechanism, start)
@@ -97,11 +94,8 @@ def refit(mechanism: str, model: str, materials: dict, electrodes: dict,
     with TrialRunner(model, False, 1, False) as runner:
         problem = TrialProblem(HALF_CELL, parameters, targets, runner, fixed=materials,
                                electrode_overrides=electrodes, mechanism=mechanism)
-        every = list(range(len(targets)))
-        x, r, _, converged = damped_gauss_newton(
-            problem, x0, list(range(len(x0))), every, lower, upper, CONVERGED_RESIDUAL,
-            REFIT_STEPS, start_jacobian=jacobian, min_decrease=FIT_MIN_DECREASE,
-            poor_step=POOR_STEP)
+        x, r, _, converged = staged_from_jacobian(problem, x0, lower, upper, jacobian,
+                                                  REFIT_STEPS, FIT_MIN_DECREASE, POOR_STEP)
     if np.any(np.abs(r) >= FAILED_RUN_RESIDUAL):
         raise SimulationError("the sample's runs fail at every point tried from its start")
     if not converged:

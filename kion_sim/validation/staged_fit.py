@@ -234,10 +234,7 @@ def staged_solution(problem: TrialProblem, x0: np.ndarray, lower: np.ndarray,
     """Stages 1-3 of the module docstring; returns (x, residuals, Jacobian, converged)."""
     targets = problem.targets
     everything, all_targets = list(range(len(x0))), list(range(len(targets)))
-    # A target is short if its own run is (a 2nd-cycle capacity), even where a longer run on
-    # the same current would also give it.
-    short = [i for i, t in enumerate(targets) if not runs_needed([t])[0].is_long]
-    long = [i for i in all_targets if i not in short]
+    short, long = _short_and_long(targets)
     x = x0.copy()
     if short and long and len(x0) > 1 and not problem.runner.exact:
         _, jacobian = problem.residuals_and_jacobian(x, everything, all_targets, lower, upper)
@@ -255,6 +252,43 @@ def staged_solution(problem: TrialProblem, x0: np.ndarray, lower: np.ndarray,
                                     start_jacobian=jacobian[np.ix_(short_rows, first)])
         _say(problem, "stage 3: all targets", everything)
     return damped_gauss_newton(problem, x, everything, all_targets, lower, upper)
+
+
+def staged_from_jacobian(problem: TrialProblem, x0: np.ndarray, lower: np.ndarray,
+                         upper: np.ndarray, jacobian: np.ndarray, max_iterations: int,
+                         min_decrease: float, poor_step: float):
+    """The stages of :func:`staged_solution` from a Jacobian measured before (at another
+    point: an uncertainty sample's refit starts from the nominal one), every stage on Broyden's
+    updates of its block: the short-run targets first, on their own cheap runs (two cycles,
+    ~0.3 s, against ~3 s for a trial point of the long ones), then the long-run targets, then
+    all. Returns what :func:`damped_gauss_newton` does for the last stage."""
+    targets = problem.targets
+    everything, all_targets = list(range(len(x0))), list(range(len(targets)))
+    short, long = _short_and_long(targets)
+    x = x0.copy()
+    if short and long and len(x0) > 1 and not problem.runner.exact:
+        short_rows, long_rows = _rows(targets, short), _rows(targets, long)
+        first = _values_for_short_targets(jacobian, short_rows, long_rows)
+        rest = [i for i in everything if i not in first]
+        # Short first here: a sample's estimates move the 2nd-cycle capacities most (the
+        # K metal's kinetics, the electrode's transport), and their runs cost a tenth.
+        for free, subset, rows in ((first, short, short_rows), (rest, long, long_rows)):
+            _say(problem, f"{'short' if subset is short else 'long'}-run targets", free)
+            x, *_ = damped_gauss_newton(problem, x, free, subset, lower, upper, _STAGE_RESIDUAL,
+                                        max_iterations, jacobian[np.ix_(rows, free)],
+                                        min_decrease, poor_step)
+    _say(problem, "all targets", everything)
+    return damped_gauss_newton(problem, x, everything, all_targets, lower, upper,
+                               CONVERGED_RESIDUAL, max_iterations, jacobian, min_decrease,
+                               poor_step)
+
+
+def _short_and_long(targets) -> tuple[list[int], list[int]]:
+    """Indices of the short-run targets and of the long-run ones. A target is short if its own
+    run is (a 2nd-cycle capacity), even where a longer run on the same current would also
+    give it."""
+    short = [i for i, t in enumerate(targets) if not runs_needed([t])[0].is_long]
+    return short, [i for i in range(len(targets)) if i not in short]
 
 
 def _say(problem: TrialProblem, stage: str, free: list[int]) -> None:

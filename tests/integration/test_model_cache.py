@@ -129,3 +129,16 @@ def test_other_radii_and_thicknesses_solve_on_one_model_as_the_numeric_mesh_does
         np.testing.assert_allclose(symbolic[COLUMNS].to_numpy(), numeric[COLUMNS].to_numpy(),
                                    rtol=1e-3)
     assert cache.stats() == {"hits": 1, "misses": 1, "entries": 1}
+
+
+def test_another_current_solves_on_the_same_model_as_its_own_build_does():
+    # The steps' currents are inputs: 500 mA/g on the model built at 100 gives the capacities
+    # of a model built for 500 (and a voltage cut-off still ends each step).
+    cache, trial = ModelCache(), _trial(*POINTS[0])
+    for current in (100.0, 500.0):
+        run = RunKey(current, 0.01, 1.5, 2)
+        cached, _ = solve_run(trial.build(), run, "SPM", False, False, cache, trial.moving)
+        plain, _ = solve_run(trial.build(), run, "SPM", False, False)
+        np.testing.assert_allclose(cached[COLUMNS].to_numpy(), plain[COLUMNS].to_numpy(),
+                                   rtol=1e-3)
+    assert cache.stats() == {"hits": 1, "misses": 1, "entries": 1}

@@ -90,18 +90,38 @@ def test_a_value_that_is_no_input_misses():
     assert other.fresh and cache.stats()["misses"] == 2
 
 
+def _run_at(cache: ModelCache, trial: TrialCell, current_mA_g: float, lower_V=None):
+    cell = trial.build()
+    experiment = to_experiment(parse_protocol(galvanostatic_cycles(
+        cell, current_mA_g, 2, lower_V)), cell)
+    return cache.simulation(run_structure("simulate", cell, "SPM"), experiment,
+                            lambda: build_model("SPM", cell),
+                            lambda model: with_phase_keys(dict(cell.values), model),
+                            lambda model: model.default_var_pts, trial.moving)
+
+
 def test_another_run_misses_and_the_oldest_goes_first():
     cache = ModelCache(max_entries=1)
     trial = _trial(370.0, 6e-17, 8e-5)
-    cell = trial.build()
     _lookup(cache, trial)
-    experiment = to_experiment(parse_protocol(galvanostatic_cycles(cell, 500.0, 2)), cell)
-    cache.simulation(run_structure("simulate", cell, "SPM"), experiment,
-                     lambda: build_model("SPM", cell),
-                     lambda model: with_phase_keys(dict(cell.values), model),
-                     lambda model: model.default_var_pts, trial.moving)
+    _run_at(cache, trial, 100.0, lower_V=0.05)  # another cut-off: other steps
     assert cache.stats() == {"hits": 0, "misses": 2, "entries": 1}
-    assert _lookup(cache, trial).fresh  # the 100 mA/g one was dropped
+    assert _lookup(cache, trial).fresh  # the one to 0.01 V was dropped
+
+
+def test_another_current_is_an_input_of_the_same_steps():
+    # An uncertainty sample that moves the electrode's mass moves every current in amperes.
+    cache = ModelCache()
+    trial = _trial(370.0, 6e-17, 8e-5)
+    slow, fast = _run_at(cache, trial, 100.0), _run_at(cache, trial, 500.0)
+    assert not fast.fresh and fast.simulation is slow.simulation
+    names = [name for name in fast.inputs if name.startswith("Current of step")]
+    assert len(names) == 2  # the discharge and the charge
+    assert sorted(fast.inputs[n] / slow.inputs[n] for n in names) == pytest.approx([5.0, 5.0])
+    # PyBaMM reads a cut-off's side from the current's sign; with an input it is written out.
+    step = fast.simulation.experiment.steps[0]
+    assert [t.operator for t in step.termination if type(t) is pybamm.step.VoltageTermination
+            ] == ["<"]
 
 
 def test_the_switch(monkeypatch):
