@@ -85,20 +85,28 @@ class TrialCell:
     electrode_overrides: dict | None
     mechanism: str | None
 
-    def build(self, material_overrides: dict | None = None) -> CellParameters:
+    def build(self, material_overrides: dict | None = None,
+              electrode_overrides: dict | None = None) -> CellParameters:
         return build_cell_parameters(self.cell, material_overrides or self.material_overrides,
-                                     self.electrode_overrides, mechanism=self.mechanism)
+                                     electrode_overrides or self.electrode_overrides,
+                                     mechanism=self.mechanism)
 
     def moving(self) -> dict:
-        """The PyBaMM values that move with this trial's material overrides (the fitted and
-        the held ones: an uncertainty sample moves the held ones), from the cell built at the
-        trial and with every override 1 % larger (or smaller, if larger cannot be built)."""
+        """The PyBaMM values that move with this trial's overrides (the fitted and the held
+        ones: an uncertainty sample moves the held ones, its electrodes' recipes too), from the
+        cell built at the trial and with every override 1 % larger (or smaller, if larger
+        cannot be built)."""
         base = self.build().values
+
+        def scaled(overrides: dict | None, factor: float) -> dict:
+            return {name: {key: value * factor for key, value in values.items()}
+                    for name, values in (overrides or {}).items()}
+
         for factor in (1.01, 0.99):
-            shifted = {material: {key: value * factor for key, value in values.items()}
-                       for material, values in self.material_overrides.items()}
             try:
-                return moving_values(base, self.build(shifted).values)
+                return moving_values(base, self.build(
+                    scaled(self.material_overrides, factor),
+                    scaled(self.electrode_overrides, factor)).values)
             except KionSimError:
                 continue
         return {}

@@ -100,6 +100,15 @@ def _run_at(cache: ModelCache, trial: TrialCell, current_mA_g: float, lower_V=No
                             lambda model: model.default_var_pts, trial.moving)
 
 
+def test_an_electrodes_recipe_moves_as_an_input_when_the_trial_overrides_it():
+    # An uncertainty sample draws the electrode's porosity and conductivity too.
+    cache = ModelCache()
+    first = _lookup(cache, _trial(370.0, 6e-17, 8e-5, {"working": {"porosity": 0.38}}))
+    second = _lookup(cache, _trial(370.0, 6e-17, 8e-5, {"working": {"porosity": 0.41}}))
+    assert first.fresh and not second.fresh
+    assert second.inputs["Positive electrode porosity"] == pytest.approx(0.41)
+
+
 def test_another_run_misses_and_the_oldest_goes_first():
     cache = ModelCache(max_entries=1)
     trial = _trial(370.0, 6e-17, 8e-5)
