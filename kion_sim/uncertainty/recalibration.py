@@ -37,6 +37,12 @@ REFIT_STEPS = 12
 # start crept 8 -> 5 sigma over six Broyden steps and was rejected (2026-12-02); a trial point
 # is ~3 s now that a sample's runs share their built models, a measured Jacobian ~8 s.
 POOR_STEP = 0.25
+# A sample whose refit is a least-squares minimum (four figures, three values) with a
+# chi-square this much above the mechanism's own fit (every estimate at its value) is ruled
+# out by the data, about as a 3-sigma deviation would be (a rise of 9), and rejected as a refit
+# that did not converge is: it would hold the interval to estimates the figures refuse (one
+# sample of 2026-12-02 reached its minimum with a 2nd-cycle capacity 6.2 sigma off).
+RULED_OUT_CHI_SQUARE_RISE = 9.0
 
 
 @functools.cache
@@ -60,11 +66,18 @@ def _start(mechanism: str, start: dict | None) -> np.ndarray:
 def nominal_jacobian(mechanism: str, model: str, start: dict | None = None) -> np.ndarray:
     """d(residuals)/d(log10 fitted values) at ``start`` (default: the stored calibration),
     estimates at their values: measured once per process (four trial points)."""
-    return _jacobian(mechanism, model, tuple(_start(mechanism, start)))
+    return _nominal(mechanism, model, tuple(_start(mechanism, start)))[1]
+
+
+def nominal_chi_square(mechanism: str, model: str, start: dict | None = None) -> float:
+    """The chi-square of the four figures at ``start`` with every estimate at its value."""
+    residuals = _nominal(mechanism, model, tuple(_start(mechanism, start)))[0]
+    return float(residuals @ residuals)
 
 
 @functools.cache
-def _jacobian(mechanism: str, model: str, x0: tuple) -> np.ndarray:
+def _nominal(mechanism: str, model: str, x0: tuple) -> tuple[np.ndarray, np.ndarray]:
+    """(residuals, Jacobian) at ``x0`` with every estimate at its value."""
     from kion_sim.validation.staged_fit import TrialProblem
 
     parameters, targets, _, lower, upper = _plan(mechanism)
@@ -72,9 +85,7 @@ def _jacobian(mechanism: str, model: str, x0: tuple) -> np.ndarray:
     with TrialRunner(model, False, 1, False) as runner:
         problem = TrialProblem(HALF_CELL, parameters, targets, runner, mechanism=mechanism)
         every = list(range(len(targets)))
-        _, jacobian = problem.residuals_and_jacobian(x0, list(range(len(x0))), every, lower,
-                                                     upper)
-    return jacobian
+        return problem.residuals_and_jacobian(x0, list(range(len(x0))), every, lower, upper)
 
 
 def refit(mechanism: str, model: str, materials: dict, electrodes: dict,
@@ -98,9 +109,15 @@ def refit(mechanism: str, model: str, materials: dict, electrodes: dict,
                                                   REFIT_STEPS, FIT_MIN_DECREASE, POOR_STEP)
     if np.any(np.abs(r) >= FAILED_RUN_RESIDUAL):
         raise SimulationError("the sample's runs fail at every point tried from its start")
+    worst = int(np.argmax(np.abs(r)))
     if not converged:
-        worst = int(np.argmax(np.abs(r)))
         raise SimulationError(f"the sample's estimates cannot meet the calibration targets in "
                               f"{REFIT_STEPS} steps (worst: {targets[worst].label} off by "
                               f"{r[worst]:+.2f} sigma)")
+    allowed = nominal_chi_square(mechanism, model, start) + RULED_OUT_CHI_SQUARE_RISE
+    if r @ r > allowed:
+        raise SimulationError(
+            f"the four figures rule the sample's estimates out: its best fit leaves chi-square "
+            f"{r @ r:.1f}, above the {allowed:.1f} allowed (worst: {targets[worst].label} off "
+            f"by {r[worst]:+.2f} sigma)")
     return {(p.material, p.key): float(10 ** v) for p, v in zip(parameters, x, strict=True)}

@@ -265,7 +265,7 @@ def staged_from_jacobian(problem: TrialProblem, x0: np.ndarray, lower: np.ndarra
     targets = problem.targets
     everything, all_targets = list(range(len(x0))), list(range(len(targets)))
     short, long = _short_and_long(targets)
-    x = x0.copy()
+    x, jacobian = x0.copy(), jacobian.copy()
     if short and long and len(x0) > 1 and not problem.runner.exact:
         short_rows, long_rows = _rows(targets, short), _rows(targets, long)
         first = _values_for_short_targets(jacobian, short_rows, long_rows)
@@ -274,9 +274,10 @@ def staged_from_jacobian(problem: TrialProblem, x0: np.ndarray, lower: np.ndarra
         # K metal's kinetics, the electrode's transport), and their runs cost a tenth.
         for free, subset, rows in ((first, short, short_rows), (rest, long, long_rows)):
             _say(problem, f"{'short' if subset is short else 'long'}-run targets", free)
-            x, *_ = damped_gauss_newton(problem, x, free, subset, lower, upper, _STAGE_RESIDUAL,
-                                        max_iterations, jacobian[np.ix_(rows, free)],
-                                        min_decrease, poor_step)
+            x, _, block, _ = damped_gauss_newton(
+                problem, x, free, subset, lower, upper, _STAGE_RESIDUAL, max_iterations,
+                jacobian[np.ix_(rows, free)], min_decrease, poor_step)
+            jacobian[np.ix_(rows, free)] = block  # what the stage learnt, for the last one
     _say(problem, "all targets", everything)
     return damped_gauss_newton(problem, x, everything, all_targets, lower, upper,
                                CONVERGED_RESIDUAL, max_iterations, jacobian, min_decrease,
