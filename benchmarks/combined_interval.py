@@ -9,8 +9,8 @@ Each call adds its runs to the file (replacing one of the same settings).
 
 One sample is one 500-cycle fast-path run (~5 s here, SPM); with ``--recalibrate`` each sample
 first refits its mechanism's fitted values to the four figures with its estimates held
-(``kion_sim.uncertainty.recalibration``), some three trial points of a 100- and a 500-cycle
-run more.
+(``kion_sim.uncertainty.recalibration``): a few two-cycle runs, then some five trial points
+of a 100- and a 500-cycle run.
 """
 
 from __future__ import annotations
@@ -55,13 +55,18 @@ def _settings(samples: int, seed: int, post_reveal: bool, estimates: bool,
             if estimates else "held at their values", "seed": seed, "samples": samples}
 
 
+def _records(path: Path) -> list[dict]:
+    """The samples a checkpoint holds (its first line is the sweep's fingerprint)."""
+    return [json.loads(line) for line in path.read_text().splitlines()[1:] if line.strip()]
+
+
 def _finished(samples: int, seed: int, post_reveal: bool, estimates: bool, checkpoints: Path,
               recalibrate: bool = False) -> dict:
     """The samples a run's checkpoint holds so far, summarised without running more: the
     first k of the design's draws (each draws its mechanism from the mixture), so their
     percentiles estimate the interval's, no more (``partial``)."""
-    path = checkpoints / f"{_tag(samples, seed, post_reveal, estimates, recalibrate)}.jsonl"
-    records = [json.loads(line) for line in path.read_text().splitlines()[1:] if line.strip()]
+    tag = _tag(samples, seed, post_reveal, estimates, recalibrate)
+    records = _records(checkpoints / f"{tag}.jsonl")
     done = [r for r in records if r.get("error") is None]
     evidence = select_evidence(load_loo_evidence(), None, post_reveal)
     weights = pseudo_bma_weights(evidence)
@@ -93,8 +98,11 @@ def _run(samples: int, seed: int, post_reveal: bool, estimates: bool, checkpoint
                                recalibrate=recalibrate)
     seconds = time.perf_counter() - started
     table = found.result.intervals
+    each = [r["seconds"] for r in _records(Path(execution.checkpoint))]
     return _settings(samples, seed, post_reveal, estimates, recalibrate) | {
-        "seconds": round(seconds, 1),
+        "seconds": round(seconds, 1), "workers": workers,
+        "seconds_per_sample_median": round(float(np.median(each)), 1),
+        "seconds_per_sample_range": [round(min(each), 1), round(max(each), 1)],
         "weights": found.weights, "samples_per_mechanism": found.mechanism_counts(),
         "intervals": {f: {k: float(table.loc[f, k]) for k in ("p05", "p50", "p95")}
                       | {"failed": int(table.loc[f, "failed"])} for f in FIGURES},

@@ -19,8 +19,8 @@ One sample is one draw of the mixture:
 Without ``recalibrate`` (the measured path) the fitted values are not refitted to the sampled
 estimates, so a sample far from the estimates the fit held no longer meets the four figures, and
 the interval also holds "what if the calibration were not redone". With it, each sample refits
-the three values under its mechanism with its estimates held (~100 s a sample) and applies the
-same deviations about the refit.
+the three values under its mechanism with its estimates held (~25-50 s a sample here, one
+process; ``benchmarks/combined_interval.py``) and applies the same deviations about the refit.
 
 Weights and the interval's check over the leave-one-out folds: :mod:`.mechanism_weights`.
 """
