@@ -211,7 +211,7 @@ class ModelCache:
         # The current is the experiment's on current steps (and rests); other steps may read it.
         ignored = {_EXPERIMENT_CONTROLLED} if all(
             isinstance(step, pybamm.step.Current) for step in experiment.steps) else set()
-        experiment, currents = _currents_as_inputs(experiment)
+        original, (experiment, currents) = experiment, _currents_as_inputs(experiment)
         key = (structure, tuple(step.basic_repr() for step in experiment.steps))
         entry = self._entries.get(key)
         if entry is not None and entry.currents in (None, currents):
@@ -221,8 +221,8 @@ class ModelCache:
                 self.hits += 1
                 self._entries.move_to_end(key)
                 # this run's currents, durations and output periods
-                entry.simulation.experiment = (experiment if entry.currents is None else
-                                               _numeric_currents(experiment, currents)).copy()
+                entry.simulation.experiment = (experiment if entry.currents is None
+                                               else original).copy()
                 return BuiltRun(entry.simulation, inputs | (currents if entry.currents is None
                                                             else {}), fresh=False, key=key)
         self.misses += 1
@@ -236,8 +236,8 @@ class ModelCache:
         if compile_:
             _compile_with_our_flags()
         solver = pybamm.IDAKLUSolver(options={"compile": compile_})
-        # Built without inputs, a run's currents are numbers in its steps again.
-        built_for = _numeric_currents(experiment, currents) if refused else experiment
+        # Built without inputs, a run keeps its own experiment (its currents numbers).
+        built_for = original if refused else experiment
         simulation = pybamm.Simulation(model, parameter_values=pybamm.ParameterValues(parameters),
                                        experiment=built_for, solver=solver,
                                        var_pts=mesh_for(model),
@@ -328,22 +328,6 @@ def _currents_as_inputs(experiment: pybamm.Experiment
         return experiment, {}
     cycles = [tuple(symbolic(step) for step in cycle) for cycle in experiment.cycles]
     return pybamm.Experiment(cycles, *experiment.args[1:]), currents
-
-
-def _numeric_currents(experiment: pybamm.Experiment, currents: dict) -> pybamm.Experiment:
-    """An experiment of :func:`_currents_as_inputs` with its currents numbers again."""
-    def numeric(step):
-        if type(step) is not pybamm.step.Current or not isinstance(step.value,
-                                                                  pybamm.InputParameter):
-            return step
-        return pybamm.step.Current(currents[step.value.name], duration=step.input_duration,
-                                   termination=step.termination, period=step.period,
-                                   temperature=step.temperature, tags=step.tags,
-                                   start_time=step.start_time, description=step.description,
-                                   direction=step.direction, skip_ok=step.skip_ok)
-
-    cycles = [tuple(numeric(step) for step in cycle) for cycle in experiment.cycles]
-    return pybamm.Experiment(cycles, *experiment.args[1:])
 
 
 _STEP_CURRENT = "Current of step {} [A] (the experiment's)"
