@@ -53,6 +53,7 @@ _FIRST_JUMP = 3  # cycles 3 to 6: the slope still changes fast
 HALF_CELL_FIRST_SOLVED, FULL_CELL_FIRST_SOLVED = 3, 8
 _MAX_LAG = 0.5
 _FAST_STATE = "hysteresis state"
+_COUNTER_STATE = "capacity [A.h]"  # PyBaMM's discharge and throughput capacity integrals
 # At 0.5 % the fast path read the 900 C carbon under sei_dissolving_reforming (a fade linear
 # in time) 2.1 points high after 500 cycles at 500 mA/g (83.19 vs 81.05 %, beyond its own
 # 1.26 % estimate), at 0.25 % 0.6 points low (estimate 0.49), at 0.1 % within 0.01 points
@@ -106,6 +107,7 @@ class _CycleStepper:
         self.kinds = [step.kind for step in self.protocol.steps]
         self.initial_K_mol: float | None = None
         self._fast: np.ndarray | None = None
+        self._drifting: np.ndarray | None = None
         self._trap: tuple | None = None
         self._trap_max_mol_m3 = next((v for k, v in cell.values.items() if k.startswith(
             "Secondary: Maximum concentration")), None)
@@ -148,6 +150,22 @@ class _CycleStepper:
             found = [index for _, index in self._states(_FAST_STATE)]
             self._fast = np.concatenate(found) if found else np.array([], dtype=int)
         return self._fast
+
+    def drifting_states(self) -> np.ndarray:
+        """Indices of the states a jump's lag is measured on: the differential ones that
+        carry the cell's history (concentrations, SEI, active material), not the algebraic
+        ones (interfacial currents, potentials: set by the cycle's cut-off, their end values
+        jitter with where the step stops), the capacity counters (bookkeeping, straight
+        lines) or the fast states."""
+        if self._drifting is None:
+            model = next(iter(self.simulation.steps_to_built_models.values()))
+            keep = np.zeros(model.len_rhs_and_alg, dtype=bool)
+            keep[:model.len_rhs] = True  # PyBaMM orders the differential states first
+            for _, index in self._states(_COUNTER_STATE):
+                keep[index] = False
+            keep[self.fast_states()] = False
+            self._drifting = np.flatnonzero(keep)
+        return self._drifting
 
     def _trap_states(self) -> tuple[np.ndarray, float | None]:
         """Indices of the trap sites' filling, and full in the scaled units PyBaMM solves it in."""
@@ -339,7 +357,7 @@ def _extrapolate(stepper, state, rows, ends, n, cycles, tolerance_pct,
                  stop_at_end_of_life) -> FadeRun:
     reference = _reference(ends)
     jump, simulated, total_error = _FIRST_JUMP, n, 0.0
-    fast = stepper.fast_states()
+    fast, drifting = stepper.fast_states(), stepper.drifting_states()
     slope = ends[n][0] - ends[n - 1][0]
     pending = np.zeros_like(slope)  # the last corrector's move, made at the next landing
     corner = n - 1  # the solved cycle before the jump's start: the parabola's third point
@@ -351,7 +369,7 @@ def _extrapolate(stepper, state, rows, ends, n, cycles, tolerance_pct,
             if jump >= 2 else None
         if landed is not None:
             accepted, jump_error = _judge_landing(landed, steps_now, slope, jump, reference,
-                                                  tolerance_pct, fast)
+                                                  tolerance_pct, fast, drifting)
             if not accepted and jump > 2:
                 jump = max(2, jump // 2)  # reject: retry from cycle n with a shorter jump
                 continue
@@ -399,9 +417,10 @@ def _extrapolate(stepper, state, rows, ends, n, cycles, tolerance_pct,
                    stepper.initial_K_mol)
 
 
-def _judge_landing(landed, steps_now, slope, jump, reference, tolerance_pct, fast):
+def _judge_landing(landed, steps_now, slope, jump, reference, tolerance_pct, fast, drifting):
     """(accepted, (landed slope, corrector move, lag, capacity shift, error estimate %)) of a
-    jump of ``jump`` cycles along ``slope`` whose two landed cycles are ``landed``."""
+    jump of ``jump`` cycles along ``slope`` whose two landed cycles are ``landed``; the lag
+    is measured on the ``drifting`` states."""
     after_1, steps_1, after_2, _ = landed
     landed_slope = _vector(after_2) - _vector(after_1)
     landed_slope[fast] = 0.0
@@ -411,8 +430,12 @@ def _judge_landing(landed, steps_now, slope, jump, reference, tolerance_pct, fas
     # cycles of their mean change over the jump (read from the two solved ends; the
     # cycle-to-cycle change of a capacity is solver noise that a jump would multiply).
     correction = jump * (landed_slope - slope) / 2
-    path = jump * slope
-    lag = jump * float(np.dot(correction, path) / np.dot(path, path)) if np.any(path) else 0.0
+    # On the drifting states only: measured on every state, the algebraic ones' jitter at the
+    # cut-off rejected jumps whose error estimate was a tenth of the tolerance (the 900 C
+    # carbon, 500 cycles at 500 mA/g: 66 solved cycles, 19 on these, 0.04 points from brute
+    # force against 0.16; 2026-12-02).
+    along, path = correction[drifting], jump * slope[drifting]
+    lag = jump * float(np.dot(along, path) / np.dot(path, path)) if np.any(path) else 0.0
     step_shift = lag / (jump + 1) * _step_slopes(steps_now, steps_1)
     # Predictor and corrector differ by the second-order term; the corrector's own
     # error is about a sixth of that difference.

@@ -69,6 +69,9 @@ class _LinearlyFadingCell:
     def fast_states(self):
         return np.zeros(1, dtype=bool)
 
+    def drifting_states(self):
+        return np.arange(1)
+
     def bounded(self, y_now, y_next):
         return y_next
 
