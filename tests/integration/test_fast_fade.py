@@ -34,8 +34,9 @@ def test_fast_path_matches_brute_force_after_500_cycles(cell_name, current, dire
     exact = brute_force_summary(cell, current, 500)
     fast = fade_run(cell, current, 500)
     # Two solved cycles a jump. Both cells at the 0.1 % tolerance: the half cell under the
-    # linear-in-time default solved 47-66 (17 at 0.5 % under the default before, which erred
-    # 2.1 points under this one), the full cell with its 8 first cycles 52.
+    # linear-in-time default solves 21 (66 before a jump's lag was read on the drifting states
+    # and a half cell's trap filling held, 2026-12-02), the full cell with its 8 first cycles
+    # 111 (124 before).
     assert fast.simulated_cycles < 500 / (6 if cell.is_half_cell else 4)
     exact_retention = capacity_retention(exact, 2, direction)
     fast_retention = capacity_retention(fast.summary, 2, direction)

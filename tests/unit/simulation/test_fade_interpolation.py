@@ -15,7 +15,8 @@ def _steps(cycle: int):
 
 def test_skipped_cycles_lie_on_the_parabola_through_three_solved_ones():
     ends = {cycle: (None, _steps(cycle)) for cycle in (8, 10, 110)}
-    rows = _interpolated(ends, 8, 10, 110)
+    rows, parted = _interpolated(ends, 8, 10, 110)
+    assert parted == pytest.approx(0.25, abs=1e-9)  # the line's sag at cycle 60 (docstring)
     assert [row["cycle"] for row in rows[::2]] == list(range(11, 110))
     for row in rows:
         kind, capacity, energy = _steps(row["cycle"])[row["step"] - 1]
@@ -32,7 +33,7 @@ def test_a_parabola_that_turns_back_inside_the_jump_gives_way_to_the_straight_li
         return [("discharge", charge + 1.0, 50.0), ("charge", charge, 3.0 * charge)]
 
     ends = {cycle: (None, steps(cycle)) for cycle in (2, 3, 13)}
-    rows = _interpolated(ends, 2, 3, 13)
+    rows, _ = _interpolated(ends, 2, 3, 13)
     charges = [row["capacity_mAh_g"] for row in rows if row["kind"] == "charge"]
     assert np.all(np.diff([steps(3)[1][1], *charges, steps(13)[1][1]]) < 0)
     line = np.linspace(steps(3)[1][1], steps(13)[1][1], 11)[1:-1]
