@@ -64,6 +64,7 @@ class Mechanism:
     fit_key: str | None = None
     fit_role: str = "carbon"
     fit_bounds: tuple[float, float] = (0.0, 0.0)
+    fit_step_power: float = 0.0  # [fit] step_power: the coordinate a fit steps it in (0: log10)
     citations: tuple[str, ...] = ()
     path: Path | None = None
     # Shaped after the withheld 82 % was disclosed (2026-12-01): it has not predicted it.
@@ -152,8 +153,16 @@ def _read_mechanism(path: Path) -> Mechanism:
         summary=" ".join(str(header.get("summary", "")).split()), declares=declares,
         values=values, fit_key=fit.get("key"), fit_role=fit.get("role", "carbon"),
         fit_bounds=(float(fit.get("lower", 0.0)), float(fit.get("upper", 0.0))),
+        fit_step_power=_step_power(path, fit.get("step_power", 0.0)),
         citations=tuple(header.get("citations", ())), path=path, defined_after_reveal=after,
         defined_on=str(header.get("defined_on", "")), second_fit=second)
+
+
+def _step_power(path: Path, value) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value <= 1:
+        raise ParameterSetError(f"{path}: [fit] step_power must be a number within [0, 1] "
+                                f"(0: steps in log10 of the value), got {value!r}")
+    return float(value)
 
 
 @functools.cache

@@ -67,7 +67,8 @@ def calibration_plan(cell: str, mechanism: str | None = None,
         raise InvalidInputError(f"mechanism {chosen.name!r} has no fade value to fit")
     start = chosen.values.get(chosen.fit_role, {}).get(chosen.fit_key)
     parameters = [FitParameter(chosen.name, chosen.fit_key, *chosen.fit_bounds,
-                               initial=start.value if start else None)]
+                               initial=start.value if start else None,
+                               step_power=chosen.fit_step_power)]
     if chosen.second_fit is not None:  # a mix of two laws: its second fade value, after
         key, lower, upper = chosen.second_fit
         second = chosen.values.get(chosen.fit_role, {}).get(key)

@@ -40,11 +40,17 @@ class FitParameter:
     lower: float
     upper: float
     initial: float | None = None  # default: the material file's estimate
+    # Broyden's steps move it as value**step_power (0: its log10), where the targets are
+    # nearest linear in it (a mechanism's [fit] step_power; kion_sim.validation.staged_fit).
+    step_power: float = 0.0
 
     def __post_init__(self):
         if not 0 < self.lower < self.upper:
             raise InvalidInputError(f"{self.key}: need 0 < lower < upper, got "
                                     f"{self.lower}, {self.upper}")
+        if not 0 <= self.step_power <= 1:
+            raise InvalidInputError(f"{self.key}: step_power must be within [0, 1] (0: log10), "
+                                    f"got {self.step_power!r}")
 
 
 @dataclass(frozen=True)

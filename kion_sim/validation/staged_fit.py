@@ -48,14 +48,6 @@ _STAGE_RESIDUAL = 0.3
 _MAX_STEP_LOG10 = 1.0  # at most a decade per iteration: the response is far from linear beyond
 # A Jacobian measured within 7 % of the fitted values serves for their uncertainties.
 _KEEP_JACOBIAN_LOG10 = 3 * _STEP_LOG10
-# Broyden's steps move a fade value (one a mechanism holds) in its square root, the others in
-# their log: the retentions are near linear in it there. A sample's refit under
-# sei_dissolving_reforming (2026-12-02) met residuals of 7.7, 4.6, -4.9, 1.1, -0.06 sigma at
-# LAM factors 1.1, 2.8, 11.4, 5.3, 6.3e-5: their slope per decade steepened 2.5x over that
-# decade, per unit square root it held within 20 %. Diffusion-limited SEI grows with the
-# square root of its diffusivity too. The optimum is the same in any coordinate; only how
-# many trial points reach it changes.
-FADE_VALUE_STEP_POWER = 0.5
 
 
 class TrialProblem:
@@ -67,9 +59,7 @@ class TrialProblem:
         self.runner, self.fixed = runner, fixed
         self.electrode_overrides, self.mechanism = electrode_overrides, mechanism
         self.show_progress, self.evaluations = show_progress, 0
-        # The power each value's Broyden steps move in (0: its log10): FADE_VALUE_STEP_POWER.
-        self.step_powers = np.array([FADE_VALUE_STEP_POWER if p.material == mechanism else 0.0
-                                     for p in parameters])
+        self.step_powers = np.array([p.step_power for p in parameters])
 
     def trial(self, log_values: np.ndarray) -> TrialCell:
         return TrialCell(self.cell, trial_overrides(self.parameters, log_values, self.fixed),
@@ -208,8 +198,15 @@ def _damped_step(x, r, jacobian, damping, free, lower, upper) -> np.ndarray | No
 
 class _StepCoordinates:
     """The coordinates Broyden's steps are taken in: log10 of a value (the fit's own), or for
-    a value with a step power p > 0, 10^(p log10 value) = value^p. Converts points and
-    Jacobian columns of the ``free`` values between the two."""
+    a value with a step power p > 0 (``FitParameter.step_power``), 10^(p log10 value) =
+    value^p, where its targets are nearest linear. Converts points and Jacobian columns of
+    the ``free`` values between the two. The optimum is the same in any coordinate; how many
+    trial points reach it is not. A sample's refit under sei_dissolving_reforming
+    (2026-12-02) met retention residuals of 7.7, 4.6, -4.9, 1.1, -0.06 sigma at LAM factors
+    1.1, 2.8, 11.4, 5.3, 6.3e-5: their slope per decade steepened 2.5x over that decade, per
+    unit square root it held within 20 %. For fade values of another kind (a film's
+    resistivity, a mix's two LAM rates) the square root left the four-figure fit stopped at
+    chi-square 705 where log10 reached 78: the power is each mechanism's own declaration."""
 
     def __init__(self, powers: np.ndarray, free: list[int]):
         self.powers = np.asarray(powers, dtype=float)[free]

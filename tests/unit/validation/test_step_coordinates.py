@@ -60,3 +60,18 @@ def test_coordinates_convert_points_and_slopes_both_ways():
     assert coordinates.slopes(x) == pytest.approx(numeric, rel=1e-5)
     # a square root stepped to or below zero lands on the lower bound
     assert coordinates.from_step(np.array([1.0, -1e-3]), np.array([0.0, -8.0]))[1] == -8.0
+
+
+def test_each_mechanism_declares_the_coordinate_its_fade_value_steps_in():
+    from kion_sim.validation.calibrate import calibration_plan
+
+    def powers(mechanism):
+        return {p.key: p.step_power for p in calibration_plan("soft_carbon_half_cell",
+                                                               mechanism)[0]}
+
+    # the SEI laws' LAM factor in its square root; a film's resistivity and the capacity,
+    # diffusivity in log10
+    default = powers("sei_dissolving_reforming")
+    assert default["reaction-driven LAM factor [m3.mol-1]"] == 0.5
+    assert default["diffusivity [m2.s-1]"] == 0.0
+    assert set(powers("carbon_film_resistance").values()) == {0.0}
