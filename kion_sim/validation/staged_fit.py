@@ -187,12 +187,22 @@ def _expected_gain(x, r, jacobian, free, lower, upper) -> float:
 def _damped_step(x, r, jacobian, damping, free, lower, upper) -> np.ndarray | None:
     """The Levenberg-Marquardt trial point from ``x``, at most a decade per value and inside
     the bounds; None if it does not move (pinned at a bound, or the step vanished)."""
+    return _held_trial(x, _levenberg_marquardt(r, jacobian, damping), free, lower, upper)
+
+
+def _levenberg_marquardt(r, jacobian, damping) -> np.ndarray:
+    """The damped Gauss-Newton step in the coordinates ``jacobian`` is taken in."""
     curvature = jacobian.T @ jacobian
-    step = -np.linalg.solve(curvature + damping * np.diag(np.diag(curvature) + 1e-12),
+    return -np.linalg.solve(curvature + damping * np.diag(np.diag(curvature) + 1e-12),
                             jacobian.T @ r)
-    step *= min(1.0, _MAX_STEP_LOG10 / max(np.max(np.abs(step)), 1e-300))
+
+
+def _held_trial(x, moved, free, lower, upper) -> np.ndarray | None:
+    """``x`` moved by ``moved`` (log10, the ``free`` values), at most a decade per value and
+    inside the bounds; None if it does not move."""
+    moved = moved * min(1.0, _MAX_STEP_LOG10 / max(np.max(np.abs(moved)), 1e-300))
     trial = x.copy()
-    trial[free] = np.clip(x[free] + step, lower[free], upper[free])
+    trial[free] = np.clip(x[free] + moved, lower[free], upper[free])
     return None if np.allclose(trial, x, rtol=0, atol=1e-6) else trial
 
 
@@ -232,6 +242,7 @@ def _broyden_gauss_newton(problem, x, free, subset, lower, upper, tolerance, max
                           jacobian, min_decrease: float = 0.0, poor_step: float = 0.0):
     # Broyden's updates carry the Jacobian in the step coordinates (where the residuals are
     # nearest linear); it is handed in and back per log10, at the point it holds for.
+    # A problem without step powers (any object with residuals, as tests build) steps in log10.
     coordinates = _StepCoordinates(getattr(problem, "step_powers", np.zeros(len(x))), free)
     jacobian = jacobian / coordinates.slopes(x[free])
     r = problem.residuals([x], subset)[0]
@@ -277,15 +288,8 @@ def _coordinate_step(x, r, jacobian, damping, free, lower, upper, coordinates):
     """:func:`_damped_step` taken in the step coordinates (``jacobian`` per step coordinate),
     then held to a decade per value and the bounds as every step is."""
     w = coordinates.to_step(x[free])
-    step_w = _damped_step(w, r, jacobian, damping, list(range(len(free))),
-                          np.full(len(free), -np.inf), np.full(len(free), np.inf))
-    if step_w is None:
-        return None
-    moved = coordinates.from_step(step_w, lower[free]) - x[free]
-    moved *= min(1.0, _MAX_STEP_LOG10 / max(np.max(np.abs(moved)), 1e-300))
-    trial = x.copy()
-    trial[free] = np.clip(x[free] + moved, lower[free], upper[free])
-    return None if np.allclose(trial, x, rtol=0, atol=1e-6) else trial
+    landed = coordinates.from_step(w + _levenberg_marquardt(r, jacobian, damping), lower[free])
+    return _held_trial(x, landed - x[free], free, lower, upper)
 
 
 def staged_solution(problem: TrialProblem, x0: np.ndarray, lower: np.ndarray,
