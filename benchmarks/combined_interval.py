@@ -109,7 +109,7 @@ def _run(samples: int, seed: int, post_reveal: bool, estimates: bool, checkpoint
         "loo_coverage": [{"left_out": c.left_out, "measured": c.measured, "p05": c.p05,
                           "p95": c.p95, "inside": c.inside, "weights": c.weights}
                          for c in found.coverage],
-        "hinges_on": found.result.rank_correlations("blind_retention_pct").head(5)
+        "hinges_on": found.rank_correlations("blind_retention_pct").dropna().head(5)
         .to_dict(orient="records")}
 
 

@@ -33,7 +33,7 @@ def _study(figures, samples, seed, cycles, workers, checkpoint) -> dict:
                               model="SPM", full_cell_model="SPM", full_cell_cycles=cycles)
     return {"seconds": time.perf_counter() - started, "samples": samples, "seed": seed,
             "intervals": result.intervals.reset_index().to_dict(orient="records"),
-            "hinges_on": {f: result.rank_correlations(f).head(5).to_dict(orient="records")
+            "hinges_on": {f: result.rank_correlations(f).dropna().head(5).to_dict(orient="records")
                           for f in figures}}
 
 

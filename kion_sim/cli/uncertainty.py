@@ -37,7 +37,7 @@ def intervals(args, figures: dict[str, str], **evaluator) -> dict:
     found["uncertainty"] = describe(result, args.samples, args.seed, args.recalibrate)
     # what each figure hinges on: the inputs whose samples track it most closely
     found["uncertainty"]["hinges_on"] = {
-        key: result.rank_correlations(figure).head(3).to_dict(orient="records")
+        key: result.rank_correlations(figure).dropna().head(3).to_dict(orient="records")
         for figure, key in figures.items()}
     return found
 

@@ -31,6 +31,8 @@ import bisect
 import math
 from dataclasses import dataclass
 
+import numpy as np
+
 from kion_sim.errors import InvalidInputError
 from kion_sim.uncertainty.inputs import UncertainInput, select_inputs
 from kion_sim.uncertainty.mechanism_weights import (
@@ -160,11 +162,37 @@ class CombinedInterval:
     coverage: list[FoldCoverage]
     post_reveal: bool
 
+    def spec(self) -> list[list]:
+        """The mixture the samples were drawn from (:func:`mixture_spec`)."""
+        return mixture_spec(self.evidence, self.weights)
+
+    def picked(self) -> np.ndarray:
+        """The mechanism each sample drew (by its slot of the unit number)."""
+        spec = self.spec()
+        return np.array([mechanism_at(u, spec)[0]
+                         for u in self.result.samples[MECHANISM_INPUT]], dtype=object)
+
     def mechanism_counts(self) -> dict[str, int]:
-        """How many samples each mechanism got (by its slot of the unit number)."""
-        spec = mixture_spec(self.evidence, self.weights)
-        picked = [mechanism_at(u, spec)[0] for u in self.result.samples[MECHANISM_INPUT]]
+        """How many samples each mechanism got."""
+        picked = list(self.picked())
         return {m.mechanism: picked.count(m.mechanism) for m in self.evidence}
+
+    def rank_correlations(self, figure: str):
+        """The inputs ranked by their rank correlation with ``figure``, each over the samples
+        that used it: a mechanism's own estimates over the samples that drew it, a fitted
+        role's deviation over those whose mechanism fits that many values (a mix's second
+        fade value), so an estimate of a mechanism few samples drew cannot top the ranking by
+        chance."""
+        picked = self.picked()
+        mechanisms = {name: len(values) for name, _, values in self.spec()}
+        used = {}
+        for item in self.result.inputs:
+            if item.component in mechanisms:
+                used[item.name] = picked == item.component
+            elif item.name.startswith(DEVIATION_PREFIX):
+                role = FITTED_ROLES.index(item.name[len(DEVIATION_PREFIX):])
+                used[item.name] = np.array([mechanisms[p] > role for p in picked], dtype=bool)
+        return self.result.rank_correlations(figure, used)
 
 
 def combined_intervals(figures: list[str], samples: int = 32, seed: int = 0,
@@ -230,6 +258,6 @@ def combined_summary(found: CombinedInterval, figures: dict[str, str], recalibra
                           "each mechanism's four-figure fit, sampled within its misfit-aware "
                           "1-sigma factor (not recalibrated)"),
         "loo_coverage": coverage_dict(found.coverage),
-        "hinges_on": {key: result.rank_correlations(figure).head(3).to_dict(orient="records")
-                      for figure, key in figures.items()}}
+        "hinges_on": {key: found.rank_correlations(figure).dropna().head(3)
+                      .to_dict(orient="records") for figure, key in figures.items()}}
     return out

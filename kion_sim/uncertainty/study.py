@@ -35,18 +35,29 @@ class IntervalResult:
     samples: pd.DataFrame  # one row per sample: inputs, figures, error
     intervals: pd.DataFrame  # one row per figure: p05, p50, p95, n, failed
 
-    def rank_correlations(self, figure: str) -> pd.DataFrame:
+    def rank_correlations(self, figure: str, used: dict[str, np.ndarray] | None = None,
+                          min_samples: int = 10) -> pd.DataFrame:
         """Spearman's rank correlation of each input with ``figure`` over these samples, the
-        strongest first: a ranking from the interval's own runs (monotone effects only)."""
+        strongest first: a ranking from the interval's own runs (monotone effects only).
+
+        ``used`` maps an input's name to a mask of the samples whose figures it entered (a
+        mixture draws every mechanism's estimates, but a sample uses only its mechanism's):
+        its correlation is taken over those samples, and an input fewer than ``min_samples``
+        used ranks last with no correlation (NaN), since a handful of points correlate by
+        chance. Each row says how many samples it rests on and the chance level 2/sqrt(n - 1)
+        (two standard deviations of rho between unrelated inputs)."""
         from scipy.stats import spearmanr
 
-        values = pd.to_numeric(self.samples[figure], errors="coerce")
-        ok = np.isfinite(values.to_numpy(dtype=float))
+        values = pd.to_numeric(self.samples[figure], errors="coerce").to_numpy(dtype=float)
+        ok = np.isfinite(values)
         rows = []
         for item in self.inputs:
-            rho = spearmanr(self.samples.loc[ok, item.name], values[ok]).statistic \
-                if ok.sum() > 2 else math.nan
-            rows.append({"input": item.name, "spearman": float(rho)})
+            mask = ok & np.asarray(used.get(item.name, True) if used else True, dtype=bool)
+            n = int(mask.sum())
+            rho = spearmanr(self.samples[item.name].to_numpy(dtype=float)[mask],
+                            values[mask]).statistic if n >= max(min_samples, 3) else math.nan
+            rows.append({"input": item.name, "spearman": float(rho), "samples": n,
+                         "chance_level": 2 / math.sqrt(n - 1) if n > 1 else math.nan})
         table = pd.DataFrame(rows)
         return table.reindex(table["spearman"].abs().sort_values(ascending=False).index
                              ).reset_index(drop=True)

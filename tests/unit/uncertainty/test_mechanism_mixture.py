@@ -74,3 +74,36 @@ def test_each_mechanism_brings_its_own_estimates_and_not_the_values_it_fits():
     held = mixture_inputs(SPEC, estimates=False)
     assert [i.name for i in held] == [MECHANISM_INPUT] + [
         DEVIATION_PREFIX + role for role in ("capacity", "diffusivity", "fade value")]
+
+
+def test_an_estimate_ranks_only_over_the_samples_whose_mechanism_uses_it():
+    # 40 samples, 4 of them (u < 0.1) draw side_reaction_in_time. The figure follows the
+    # K-metal exchange current (used by every sample) with noise; side_reaction_in_time's own
+    # diffusivity equals the figure exactly, a perfect but meaningless correlation over all
+    # 40, since 36 samples never used it: it must rank last, with no correlation.
+    import numpy as np
+    import pandas as pd
+
+    from kion_sim.uncertainty.mechanism_mixture import CombinedInterval
+    from kion_sim.uncertainty.study import IntervalResult
+
+    evidence = [_evidence("side_reaction_in_time", 360.0), _evidence("sei_site_blocking", 365.0)]
+    weights = {"side_reaction_in_time": 0.1, "sei_site_blocking": 0.9}
+    inputs = mixture_inputs(mixture_spec(evidence, weights))
+    rng = np.random.default_rng(0)
+    shared = "potassium_metal: exchange-current density [A.m-2]"
+    own = "side_reaction_in_time: SEI solvent diffusivity [m2.s-1]"
+    table = pd.DataFrame({i.name: rng.uniform(size=40) for i in inputs})
+    table[MECHANISM_INPUT] = (np.arange(40) + 0.5) / 40
+    table["figure"] = table[shared] + 0.3 * rng.uniform(size=40)
+    table[own] = table["figure"]
+    found = CombinedInterval(IntervalResult(inputs, table, pd.DataFrame()), evidence, weights,
+                             [], True)
+    ranking = found.rank_correlations("figure").set_index("input")
+    assert found.mechanism_counts() == {"side_reaction_in_time": 4, "sei_site_blocking": 36}
+    assert ranking.index[0] == shared and ranking.loc[shared, "samples"] == 40
+    assert ranking.loc[shared, "spearman"] > ranking.loc[shared, "chance_level"]
+    assert ranking.loc[own, "samples"] == 4 and np.isnan(ranking.loc[own, "spearman"])
+    assert ranking.index[-1] == own
+    # Without the masks the raw ranking is fooled: the unused diffusivity tops it at rho = 1.
+    assert found.result.rank_correlations("figure")["input"][0] == own
