@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import sys
 
-from kion_sim.cli.uncertainty import intervals
+from kion_sim.cli.uncertainty import full_cell_interval
 from kion_sim.errors import InvalidInputError
 from kion_sim.terminal import format_number_list
 
@@ -31,15 +31,14 @@ def command_full_cell(args) -> int:
                                    show_progress=True)
     summary = dict(prediction.summary)
     if args.uncertainty:
-        print(f"uncertainty: {args.samples} samples of the full cell (seed {args.seed})",
-              file=sys.stderr)
+        print(f"uncertainty: {args.samples} samples of the full cell over the weighted "
+              f"mechanisms of its carbon (seed {args.seed})", file=sys.stderr)
         retention = f"retention_after_{args.cycles}_cycles_pct"
-        summary.update(intervals(
+        summary.update(full_cell_interval(
             args, {"full_cell_energy_Wh_kg": "energy_Wh_kg_both",
                    "full_cell_retention_pct": retention,
                    "full_cell_first_cycle_efficiency_pct": "first_cycle_efficiency_pct",
                    "full_cell_capacity_mAh_g": "capacity_mAh_g_cathode"},
-            model="SPM", full_cell_model=args.model, full_cell_cycles=args.cycles,
             design=dict(prepotassiation_mAh_g=args.prepotassiation,
                         cathode_excess_pct=args.cathode_excess,
                         cathode_initial_x=args.cathode_x)))

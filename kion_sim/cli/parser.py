@@ -197,13 +197,18 @@ def _add_table_s1_command(commands) -> None:
                        help="simulate every cycle (default: adaptive inter-cycle extrapolation)")
     _add_uncertainty(table, "the 500-cycle row's capacity and retention, combined over the "
                             "fade mechanisms weighted by leave-one-out")
-    table.add_argument("--without-post-reveal", action="store_true",
-                       help="with --uncertainty: leave out the mechanisms defined after the "
-                            "reveal of 82 %% (default: weighted, flagged)")
-    table.add_argument("--hold-estimates", action="store_true",
-                       help="with --uncertainty: sample only the mechanism and the fitted "
-                            "values, estimates at their values")
-    _add_loo_results(table)
+    _add_mixture(table)
+
+
+def _add_mixture(sub) -> None:
+    """Options of an interval combined over the carbon's fade mechanisms."""
+    sub.add_argument("--without-post-reveal", action="store_true",
+                     help="with --uncertainty: leave out the mechanisms defined after the "
+                          "reveal of 82 %% (default: weighted, flagged)")
+    sub.add_argument("--hold-estimates", action="store_true",
+                     help="with --uncertainty: sample only the mechanism and the fitted "
+                          "values, estimates at their values")
+    _add_loo_results(sub)
 
 
 def _add_full_cell_command(commands) -> None:
@@ -227,7 +232,10 @@ def _add_full_cell_command(commands) -> None:
                       help="end steps at the cell's cut-offs only (default: also where an "
                            "electrode reaches its stated limit vs K); crossings are warned")
     full.add_argument("--json", action="store_true", help="print the summary as JSON")
-    _add_uncertainty(full, "the energy and retention", samples=4)
+    _add_uncertainty(full, "the first-cycle efficiency, capacity, energy and retention, "
+                           "combined over the carbon's fade mechanisms weighted by "
+                           "leave-one-out", samples=4)
+    _add_mixture(full)
 
 
 def _add_audit_command(commands) -> None:

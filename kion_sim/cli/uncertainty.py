@@ -1,5 +1,5 @@
 """Over the unknowns: ``sensitivity`` ranks them; ``table-s1`` and ``full-cell`` draw their
-``--uncertainty`` intervals from here.
+``--uncertainty`` intervals from here, combined over the carbon's fade mechanisms.
 """
 
 from __future__ import annotations
@@ -25,23 +25,6 @@ def _parameter_names(args) -> list[str] | None:
         if args.parameters else None
 
 
-def intervals(args, figures: dict[str, str], **evaluator) -> dict:
-    """``{<key>_p05, <key>_p95}`` of each figure (figure name -> output key) and how."""
-    from kion_sim.uncertainty.report import describe, figure_intervals
-
-    result = figure_intervals(list(figures), args.samples, args.seed, args.recalibrate,
-                              _parameter_names(args), _execution(args), **evaluator)
-    found = {}
-    for figure, key in figures.items():
-        found.update(result.keys(figure, key))
-    found["uncertainty"] = describe(result, args.samples, args.seed, args.recalibrate)
-    # what each figure hinges on: the inputs whose samples track it most closely
-    found["uncertainty"]["hinges_on"] = {
-        key: result.rank_correlations(figure).dropna().head(3).to_dict(orient="records")
-        for figure, key in figures.items()}
-    return found
-
-
 def blind_interval(args) -> dict:
     """The 500-cycle row's combined interval: mechanisms weighted by leave-one-out, estimates
     and fitted values sampled (kion_sim.uncertainty.mechanism_mixture)."""
@@ -57,6 +40,21 @@ def blind_interval(args) -> dict:
                                parameters=_parameter_names(args), execution=_execution(args),
                                loo_results=args.loo_results, model=args.model,
                                estimates=not args.hold_estimates)
+    return combined_summary(found, figures, args.recalibrate, args.seed)
+
+
+def full_cell_interval(args, figures: dict[str, str], design: dict) -> dict:
+    """The full cell's combined interval: its carbon under the mechanisms weighted by the half
+    cell's leave-one-out, estimates and fitted values (the cathode's fade too) sampled."""
+    from kion_sim.uncertainty.mechanism_mixture import combined_intervals, combined_summary
+
+    found = combined_intervals(list(figures), args.samples, args.seed,
+                               post_reveal=not args.without_post_reveal,
+                               recalibrate=args.recalibrate,
+                               parameters=_parameter_names(args), execution=_execution(args),
+                               loo_results=args.loo_results, model="SPM",
+                               estimates=not args.hold_estimates, full_cell_model=args.model,
+                               full_cell_cycles=args.cycles, design=design)
     return combined_summary(found, figures, args.recalibrate, args.seed)
 
 

@@ -96,6 +96,7 @@ def full_cell_design(prepotassiation_mAh_g: float = 0.0, cathode_excess_pct: flo
                      material_overrides: dict[str, dict[str, float]] | None = None,
                      electrode_overrides: dict[str, dict[str, float]] | None = None,
                      window_guards: bool = True,
+                     mechanism: str | None = None,
                      ) -> CellParameters:
     """The full cell with the first-cycle remedies applied.
 
@@ -116,8 +117,10 @@ def full_cell_design(prepotassiation_mAh_g: float = 0.0, cathode_excess_pct: flo
         End each charge and discharge also where an electrode reaches a potential
         limit its material states (the cathode's 3.9 V, the carbon's 0 V and 1.5 V), not only
         at the cell's voltage cut-offs; False runs on the cut-offs alone and only reports.
+    mechanism
+        The carbon's fade mechanism (default: the one the cell declares), with its stored fit.
     """
-    base = build_cell_parameters(name, material_overrides, electrode_overrides)
+    base = build_cell_parameters(name, material_overrides, electrode_overrides, mechanism)
     anode, cathode = base.electrodes["anode"], base.electrodes["cathode"]
     if prepotassiation_mAh_g < 0 or cathode_excess_pct <= -100:
         raise InvalidInputError("pre-potassiation must be >= 0 mAh/g and cathode excess "
@@ -139,6 +142,6 @@ def full_cell_design(prepotassiation_mAh_g: float = 0.0, cathode_excess_pct: flo
         "active mass loading [mg.cm-2]": loading * (1 + cathode_excess_pct / 100)})
     if anode_loading_mg_cm2 is not None:
         overrides.setdefault("anode", {})["active mass loading [mg.cm-2]"] = anode_loading_mg_cm2
-    return build_cell_parameters(name, material_overrides, overrides,
+    return build_cell_parameters(name, material_overrides, overrides, mechanism,
                                  prepotassiation_mAh_g=prepotassiation_mAh_g,
                                  window_guards=window_guards)

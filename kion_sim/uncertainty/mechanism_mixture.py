@@ -1,6 +1,7 @@
-"""The combined interval of the half cell's figures: fade mechanisms weighted by how well they
-predicted left-out figures, the held estimates sampled, and each mechanism's fitted values
-within their misfit-aware uncertainty (issue 19, item 5).
+"""The combined interval of the half and full cells' figures: the carbon's fade mechanisms
+weighted by how well they predicted left-out figures of its half cell, the held estimates
+sampled, and each mechanism's fitted values within their misfit-aware uncertainty (issue 19,
+item 5).
 
 One sample is one draw of the mixture:
 
@@ -13,8 +14,9 @@ One sample is one draw of the mixture:
   role keeps its stratification whichever mechanism a sample picks. The fits' covariances are
   not stored, so the values are sampled independently: correlated values (the capacity against
   the diffusivity) make the sampled spread wider than the fit's;
-- the **estimates** are those behind the half cell under that mechanism (the cell, its
+- the **estimates** are those behind the cells under that mechanism (the cell, its
   materials, the mechanism's own file); another mechanism's estimates are drawn but unused.
+  A full-cell figure also samples the cathode's fitted fade within its 1-sigma factor.
 
 Without ``recalibrate`` (the measured path) the fitted values are not refitted to the sampled
 estimates, so a sample far from the estimates the fit held no longer meets the four figures, and
@@ -46,6 +48,7 @@ from kion_sim.uncertainty.mechanism_weights import (
 from kion_sim.uncertainty.simulated import (
     FIGURES,
     HALF_CELL,
+    _full_cell_figures,
     _half_cell_figures,
     _overrides,
     _refit,
@@ -100,23 +103,29 @@ def mechanism_at(u: float, spec: list[list]) -> list:
     return spec[min(index, len(spec) - 1)]
 
 
-def mixture_inputs(spec: list[list], estimates: bool = True) -> list[UncertainInput]:
+def mixture_inputs(spec: list[list], estimates: bool = True,
+                   cells: tuple[str, ...] = (HALF_CELL,)) -> list[UncertainInput]:
     """The mechanism's unit number, one deviation per fitted role, and with ``estimates``
-    every estimate behind the half cell under any mechanism of ``spec`` (each named once)."""
+    every estimate behind ``cells`` under any mechanism of ``spec`` (each named once). The
+    full cell also brings the values fitted outside the carbon's calibration (the cathode's
+    fade, fitted to its own half cell and stored in its file), sampled within their 1-sigma
+    factor whether or not the estimates are."""
     roles = max(len(values) for _, _, values in spec)
     found = [UncertainInput.estimate(MECHANISM_INPUT, 0.5, 0.0, 1.0, kind="mixture",
                                      reason="picks the mechanism by its weight")]
     found += [UncertainInput.estimate(DEVIATION_PREFIX + FITTED_ROLES[i], 0.5, 0.0, 1.0,
                                       kind="mixture", reason="standard normal z = Phi^-1(u)")
               for i in range(roles)]
-    if not estimates:
-        return found
     held: dict[str, UncertainInput] = {}
-    for name, _, values in spec:
-        fitted = {(component, key) for component, key, _, _ in values}
-        for item in cell_inputs(HALF_CELL, fitted=False, mechanism=name):
-            if (item.component, item.key) not in fitted:
-                held.setdefault(item.name, item)
+    for cell in cells:
+        if cell == HALF_CELL and not estimates:
+            continue  # every value the half cell fits is the mixture's own
+        for name, _, values in spec:
+            fitted = {(component, key) for component, key, _, _ in values}
+            for item in cell_inputs(cell, fitted=cell != HALF_CELL, mechanism=name):
+                if (item.component, item.key) not in fitted \
+                        and (estimates or item.kind == "fitted"):
+                    held.setdefault(item.name, item)
     return found + list(held.values())
 
 
@@ -135,20 +144,28 @@ def _fitted_values(point: dict, values: list[list], refit: dict) -> dict:
 def mixture_figures(point: dict, options: dict) -> dict:
     """The evaluator: one draw of the mixture (module docstring). ``options`` as
     :func:`~kion_sim.uncertainty.simulated.evaluator_options` gives, plus ``mixture``
-    (:func:`mixture_spec`)."""
-    spec = options["mixture"]
+    (:func:`mixture_spec`). Half-cell and full-cell figures of one sample share its
+    mechanism, its carbon values and every estimate the two cells share."""
+    spec, wanted = options["mixture"], set(options["figures"])
     name, _, values = mechanism_at(point[MECHANISM_INPUT], spec)
     others = {entry[0] for entry in spec} - {name}
-    described = [d for d in options["inputs"] if d[4] == "estimate" and d[1] not in others]
+    described = [d for d in options["inputs"] if d[4] in ("estimate", "fitted")
+                 and d[1] not in others]
     # A refit starts from the four-figure fit the mixture samples about, not a stored one.
     start = {key: value for _, key, value, _ in values}
     refit = _refit(point, described, options["model"], name, start) \
         if options.get("recalibrate") else {}
-    materials, electrodes = _overrides(point, described, HALF_CELL, {})
-    for component, entries in _fitted_values(point, values, refit).items():
-        materials.setdefault(component, {}).update(entries)
-    found = _half_cell_figures(materials, electrodes, name, set(options["figures"]),
-                               options["model"])
+    carbon = _fitted_values(point, values, refit)
+    found: dict = {}
+    for cell in dict.fromkeys(FIGURES[figure] for figure in options["figures"]):
+        materials, electrodes = _overrides(point, described, cell, {})
+        for component, entries in carbon.items():
+            materials.setdefault(component, {}).update(entries)
+        if cell == HALF_CELL:
+            found.update(_half_cell_figures(materials, electrodes, name, wanted,
+                                            options["model"]))
+        else:
+            found.update(_full_cell_figures(materials, electrodes, wanted, options, name))
     return {figure: found[figure] for figure in options["figures"]}
 
 
@@ -200,30 +217,35 @@ def combined_intervals(figures: list[str], samples: int = 32, seed: int = 0,
                        parameters: list[str] | None = None, execution=None,
                        loo_results: str | None = None, model: str = "SPM",
                        mechanisms: list[str] | None = None,
-                       estimates: bool = True) -> CombinedInterval:
-    """5-95 % intervals of half-cell ``figures`` over the mixture of mechanisms.
+                       estimates: bool = True, full_cell_model: str = "SPM",
+                       full_cell_cycles: int = 200,
+                       design: dict | None = None) -> CombinedInterval:
+    """5-95 % intervals of ``figures`` (the half cell's, the full cell's or both) over the
+    mixture of the carbon's mechanisms.
 
     ``post_reveal``: weight the mechanisms defined after the reveal too (flagged); ``parameters``
     restricts the sampled inputs as in :func:`~kion_sim.uncertainty.report.figure_intervals`
     (the mechanism's unit number is always sampled); ``loo_results`` a ``kion-sim mechanisms
     --loo --json`` file (default :func:`~.mechanism_weights.loo_results_path`); ``estimates``
     False holds every estimate at its value (only the mechanism and the fitted values vary:
-    the part of the interval that does not undo the calibration).
+    the part of the interval that does not undo the calibration). The full cell's figures
+    (``full_cell_model``, retention after ``full_cell_cycles``, the remedies of ``design`` as
+    :func:`~kion_sim.fullcell.full_cell_design` takes them) run its carbon under the sampled
+    mechanism: the weights are the half cell's, the only place the carbon's fade was measured.
     """
     from kion_sim.uncertainty.report import Execution
 
-    for figure in check_figures(figures):
-        if FIGURES[figure] != HALF_CELL:
-            raise InvalidInputError(f"{figure}: the mechanisms' weights are the half cell's; "
-                                    f"a combined interval covers its figures only")
+    cells = tuple(dict.fromkeys(FIGURES[figure] for figure in check_figures(figures)))
     evidence = select_evidence(load_loo_evidence(loo_results), mechanisms, post_reveal)
     weights = pseudo_bma_weights(evidence)
     spec = mixture_spec(evidence, weights)
-    inputs = mixture_inputs(spec, estimates)
+    inputs = mixture_inputs(spec, estimates, cells)
     if parameters:
         inputs = [inputs[0]] + [i for i in select_inputs(inputs, parameters) if i is not
                                 inputs[0]]
-    options = evaluator_options(figures, [], recalibrate=recalibrate, model=model)
+    options = evaluator_options(figures, [], recalibrate=recalibrate, model=model,
+                                full_cell_model=full_cell_model,
+                                full_cell_cycles=full_cell_cycles, design=design)
     options.update(inputs=describe_inputs(inputs), mixture=spec)
     execution = execution or Execution(show_progress=False)
     result = run_intervals(MIXTURE_EVALUATOR, inputs, figures, samples, seed, options,

@@ -186,12 +186,15 @@ def _half_cell_figures(materials: dict, electrodes: dict, mechanism: str | None,
     return found
 
 
-def _full_cell_figures(materials: dict, electrodes: dict, wanted: set, options: dict) -> dict:
+def _full_cell_figures(materials: dict, electrodes: dict, wanted: set, options: dict,
+                       mechanism: str | None = None) -> dict:
+    """The full cell's figures with these overrides, its carbon under ``mechanism`` (default:
+    the declared one)."""
     from kion_sim.fullcell import full_cell_design
     from kion_sim.fullcell.predict import headline_figures
 
     design = full_cell_design(material_overrides=materials, electrode_overrides=electrodes,
-                              **options.get("design", {}))
+                              mechanism=mechanism, **options.get("design", {}))
     # Without retention asked, no fade is run (the other figures are the formation's).
     cycles = options["full_cell_cycles"] if "full_cell_retention_pct" in wanted else None
     found = headline_figures(design, model=options["full_cell_model"], fade_cycles=cycles)

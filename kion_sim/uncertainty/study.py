@@ -58,7 +58,7 @@ class IntervalResult:
                             values[mask]).statistic if n >= max(min_samples, 3) else math.nan
             rows.append({"input": item.name, "spearman": float(rho), "samples": n,
                          "chance_level": 2 / math.sqrt(n - 1) if n > 1 else math.nan})
-        table = pd.DataFrame(rows)
+        table = pd.DataFrame(rows, columns=["input", "spearman", "samples", "chance_level"])
         return table.reindex(table["spearman"].abs().sort_values(ascending=False).index
                              ).reset_index(drop=True)
 

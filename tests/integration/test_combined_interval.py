@@ -53,3 +53,33 @@ def test_a_two_sample_combined_interval_holds_its_samples_and_weights(tmp_path):
     assert row["failed"] == 0 and 50 < row["p05"] <= row["p95"] < 100
     assert [c.left_out for c in found.coverage] == ["retention_100_cycles",
                                                     "retention_500_cycles"]
+
+
+def test_a_full_cell_sample_runs_its_carbon_under_the_mechanism_it_drew():
+    # The reference is the public path a designer would take: the full cell designed under
+    # that mechanism, the carbon at the same fitted values, its headline figures. The two
+    # mechanisms' samples must differ: the pick reaches the full cell's carbon.
+    from kion_sim.fullcell import full_cell_design
+    from kion_sim.fullcell.predict import headline_figures
+    from kion_sim.uncertainty.mechanism_mixture import _fitted_values
+
+    names = ["sei_dissolving_reforming", "side_reaction_in_time"]
+    evidence = [m for m in load_loo_evidence() if m.mechanism in names]
+    spec = mixture_spec(evidence, {m.mechanism: 0.5 for m in evidence})
+    inputs = mixture_inputs(spec, cells=("full_cell",))
+    figures = ["full_cell_retention_pct", "full_cell_first_cycle_efficiency_pct"]
+    options = evaluator_options(figures, [], full_cell_model="SPM", full_cell_cycles=6)
+    options.update(inputs=describe_inputs(inputs), mixture=spec)
+    retention = {}
+    for u, (name, _, values) in zip((0.25, 0.75), spec, strict=True):
+        point = {i.name: i.value for i in inputs} | {MECHANISM_INPUT: u}
+        found = mixture_figures(point, options)
+        design = full_cell_design(mechanism=name,
+                                  material_overrides=_fitted_values(point, values, {}))
+        direct = headline_figures(design, model="SPM", fade_cycles=6)
+        assert found["full_cell_retention_pct"] == pytest.approx(direct["retention_pct"],
+                                                                 rel=1e-6)
+        assert found["full_cell_first_cycle_efficiency_pct"] == pytest.approx(
+            direct["first_cycle_efficiency_pct"], rel=1e-6)
+        retention[name] = found["full_cell_retention_pct"]
+    assert retention[names[0]] != pytest.approx(retention[names[1]], abs=1e-3)

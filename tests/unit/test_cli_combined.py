@@ -97,3 +97,47 @@ def test_table_s1_json_intervals_come_from_the_combined_interval(monkeypatch, ca
     assert seen["post_reveal"] is False and seen["loo_results"] == str(loo_file)
     # two samples are too few for a rank correlation: nothing is said to be hinged on
     assert record["uncertainty"]["hinges_on"]["simulated_retention_pct"] == []
+
+
+def test_full_cell_json_intervals_come_from_the_mechanism_mixture(monkeypatch, capsys, loo_file,
+                                                                  tmp_path):
+    import kion_sim.fullcell as fullcell
+    from kion_sim.uncertainty import mechanism_mixture as mixture
+    from kion_sim.uncertainty.mechanism_weights import load_loo_evidence, loo_coverage
+    from kion_sim.uncertainty.study import IntervalResult
+
+    class Prediction:
+        summary = {"limit_warnings": [], "retention_after_30_cycles_pct": 60.0}
+
+        def write(self, out):
+            return [tmp_path / "summary.json"]
+
+    monkeypatch.setattr(fullcell, "predict_full_cell", lambda *a, **k: Prediction())
+    evidence, seen = load_loo_evidence(loo_file), {}
+    figures = ["full_cell_energy_Wh_kg", "full_cell_retention_pct",
+               "full_cell_first_cycle_efficiency_pct", "full_cell_capacity_mAh_g"]
+
+    def combined(asked, samples, seed, **options):
+        seen.update(options, figures=asked)
+        intervals = pd.DataFrame({"p05": [1.0, 2.0, 3.0, 4.0], "p50": [5.0] * 4,
+                                  "p95": [9.0] * 4, "n": [2] * 4, "failed": [0] * 4},
+                                 index=figures)
+        result = IntervalResult([], pd.DataFrame({f: [1.0, 2.0] for f in figures}), intervals)
+        found = mixture.CombinedInterval(result, evidence, {"a": 0.9, "b": 0.1},
+                                         loo_coverage(evidence), True)
+        monkeypatch.setattr(found, "spec", lambda: [["a", 0.9, []], ["b", 1.0, []]])
+        monkeypatch.setattr(found, "picked", lambda: ["a", "a"])
+        return found
+
+    monkeypatch.setattr(mixture, "combined_intervals", combined)
+    assert main(["full-cell", "--json", "--uncertainty", "--samples", "2", "--cycles", "30",
+                 "--model", "SPM", "--prepotassiation", "40", "--hold-estimates",
+                 "--out", str(tmp_path / "out"), "--loo-results", str(loo_file)]) == 0
+    record = json.loads(capsys.readouterr().out)
+    assert record["retention_after_30_cycles_pct_p05"] == 2.0
+    assert record["energy_Wh_kg_both_p95"] == 9.0
+    assert record["uncertainty"]["weights"].startswith("pseudo-BMA")
+    assert sorted(seen["figures"]) == sorted(figures)
+    assert (seen["full_cell_model"], seen["full_cell_cycles"], seen["estimates"]) == (
+        "SPM", 30, False)
+    assert seen["design"]["prepotassiation_mAh_g"] == 40.0

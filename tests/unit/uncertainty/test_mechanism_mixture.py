@@ -107,3 +107,26 @@ def test_an_estimate_ranks_only_over_the_samples_whose_mechanism_uses_it():
     assert ranking.index[-1] == own
     # Without the masks the raw ranking is fooled: the unused diffusivity tops it at rho = 1.
     assert found.result.rank_correlations("figure")["input"][0] == own
+
+
+def test_the_full_cell_samples_the_cathodes_fitted_fade_and_its_own_recipe():
+    full = {i.name: i for i in mixture_inputs(SPEC, cells=("full_cell",))}
+    cathode_fade = "k0p6coo2: active material lost per K cycled [mol.mol-1]"
+    assert full[cathode_fade].kind == "fitted"
+    assert "full_cell.anode: active mass loading [mg.cm-2]" in full
+    assert "soft_carbon_half_cell.working: porosity" not in full
+    assert not any(n.startswith("soft_carbon_900C") and n.endswith(DIFFUSIVITY) for n in full)
+    # Estimates held: the cathode's fade is a fitted value, so it is still sampled.
+    held = [i.name for i in mixture_inputs(SPEC, estimates=False, cells=("full_cell",))]
+    assert held[-1] == cathode_fade and len(held) == 5
+
+
+def test_the_full_cell_designed_under_a_mechanism_takes_that_mechanisms_fit():
+    from kion_sim.fullcell import full_cell_design
+    from kion_sim.parameters.mechanisms import load_calibration
+
+    for name in ("sei_dissolving_reforming", "side_reaction_in_time"):
+        cell = full_cell_design(mechanism=name)
+        fit = load_calibration("soft_carbon_half_cell", name).values["soft_carbon_900C"]
+        assert cell.mechanism.name == name
+        assert cell.carbon.material.value(CAPACITY) == fit[CAPACITY].value
