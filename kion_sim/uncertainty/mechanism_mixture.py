@@ -217,7 +217,7 @@ def combined_intervals(figures: list[str], samples: int = 32, seed: int = 0,
                        parameters: list[str] | None = None, execution=None,
                        loo_results: str | None = None, model: str = "SPM",
                        mechanisms: list[str] | None = None,
-                       estimates: bool = True, full_cell_model: str = "SPM",
+                       estimates: bool = True, full_cell_model: str = "SPMe",
                        full_cell_cycles: int = 200,
                        design: dict | None = None) -> CombinedInterval:
     """5-95 % intervals of ``figures`` (the half cell's, the full cell's or both) over the
