@@ -44,7 +44,7 @@ class IntervalResult:
         mixture draws every mechanism's estimates, but a sample uses only its mechanism's):
         its correlation is taken over those samples, and an input fewer than ``min_samples``
         used ranks last with no correlation (NaN), since a handful of points correlate by
-        chance. Each row says how many samples it rests on and its chance level: the |rho|
+        chance. Each row says how many samples it rests on and its chance level: the abs(rho)
         that one of the k ranked inputs, all unrelated to the figure, would pass with 5 %
         probability (two-sided, Bonferroni over k; rho ~ normal with sd 1/sqrt(n - 1)). With
         60 inputs and 64 samples that is 0.42: an input below it may be noise."""
