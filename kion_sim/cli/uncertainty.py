@@ -25,37 +25,36 @@ def _parameter_names(args) -> list[str] | None:
         if args.parameters else None
 
 
-def blind_interval(args) -> dict:
-    """The 500-cycle row's combined interval: mechanisms weighted by leave-one-out, estimates
-    and fitted values sampled (kion_sim.uncertainty.mechanism_mixture)."""
+def _combined_interval(args, figures: dict[str, str], **cells) -> dict:
+    """``{<key>_p05, <key>_p95}`` of each figure (figure name -> output key) over the carbon's
+    mechanisms weighted by leave-one-out, as the mixture options of ``args`` ask, and how;
+    ``cells``: the models, cycles and design the figures run on."""
     from kion_sim.uncertainty.mechanism_mixture import combined_intervals, combined_summary
 
-    print(f"uncertainty: {args.samples} samples of the 500-cycle row over the weighted "
-          f"mechanisms (seed {args.seed})", file=sys.stderr)
-    figures = {"blind_capacity_mAh_g": "simulated_capacity_mAh_g",
-               "blind_retention_pct": "simulated_retention_pct"}
     found = combined_intervals(list(figures), args.samples, args.seed,
                                post_reveal=not args.without_post_reveal,
                                recalibrate=args.recalibrate,
                                parameters=_parameter_names(args), execution=_execution(args),
-                               loo_results=args.loo_results, model=args.model,
-                               estimates=not args.hold_estimates)
+                               loo_results=args.loo_results,
+                               estimates=not args.hold_estimates, **cells)
     return combined_summary(found, figures, args.recalibrate, args.seed)
+
+
+def blind_interval(args) -> dict:
+    """The 500-cycle row's combined interval: mechanisms weighted by leave-one-out, estimates
+    and fitted values sampled (kion_sim.uncertainty.mechanism_mixture)."""
+    print(f"uncertainty: {args.samples} samples of the 500-cycle row over the weighted "
+          f"mechanisms (seed {args.seed})", file=sys.stderr)
+    figures = {"blind_capacity_mAh_g": "simulated_capacity_mAh_g",
+               "blind_retention_pct": "simulated_retention_pct"}
+    return _combined_interval(args, figures, model=args.model)
 
 
 def full_cell_interval(args, figures: dict[str, str], design: dict) -> dict:
     """The full cell's combined interval: its carbon under the mechanisms weighted by the half
     cell's leave-one-out, estimates and fitted values (the cathode's fade too) sampled."""
-    from kion_sim.uncertainty.mechanism_mixture import combined_intervals, combined_summary
-
-    found = combined_intervals(list(figures), args.samples, args.seed,
-                               post_reveal=not args.without_post_reveal,
-                               recalibrate=args.recalibrate,
-                               parameters=_parameter_names(args), execution=_execution(args),
-                               loo_results=args.loo_results, model="SPM",
-                               estimates=not args.hold_estimates, full_cell_model=args.model,
-                               full_cell_cycles=args.cycles, design=design)
-    return combined_summary(found, figures, args.recalibrate, args.seed)
+    return _combined_interval(args, figures, model="SPM", full_cell_model=args.model,
+                              full_cell_cycles=args.cycles, design=design)
 
 
 def is_interval_row(record: dict) -> bool:
