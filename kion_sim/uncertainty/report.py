@@ -15,10 +15,6 @@ from kion_sim.uncertainty.simulated import (
 )
 from kion_sim.uncertainty.study import IntervalResult, SobolResult, run_intervals, run_sobol
 
-FITTED_RECALIBRATED = "recalibrated per sample with its estimates held, then scaled within " \
-                      "their fitted 1-sigma uncertainty"
-FITTED_SAMPLED = "sampled within their fitted 1-sigma uncertainty about the stored fit " \
-                 "(not recalibrated)"
 SENSITIVITY_FIGURES = ("blind_retention_pct", "rate_capacity_mAh_g", "full_cell_energy_Wh_kg")
 
 
@@ -51,14 +47,6 @@ def figure_intervals(figures: list[str], samples: int = 8, seed: int = 0,
     options = evaluator_options(figures, inputs, recalibrate=recalibrate, **evaluator)
     return run_intervals(EVALUATOR, inputs, figures, samples, seed, options,
                          **execution.settings())
-
-
-def describe(result: IntervalResult, samples: int, seed: int, recalibrate: bool) -> dict:
-    """How an interval was made, for JSON output beside it."""
-    return {"samples": samples, "seed": seed, "sampled_inputs": len(result.inputs),
-            "failed_samples": int(result.intervals["failed"].max()),
-            "interval": "5-95 % percentiles over a Latin hypercube",
-            "fitted_values": FITTED_RECALIBRATED if recalibrate else FITTED_SAMPLED}
 
 
 GROUPINGS = ("input", "component")
