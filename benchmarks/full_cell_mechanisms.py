@@ -2,13 +2,12 @@
 
     python benchmarks/full_cell_mechanisms.py [--cycles 200] [--out benchmarks/results]
 
-The full cell's intervals (full_cell_uncertainty.py) hold the carbon's mechanism at the
-default. This is the part they leave out: the same cell (SPM, every cycle solved) under each
-mechanism with a stored fit of the 900 C carbon and a physical leave-one-out entry, each
-weighted by its pseudo-BMA weight (all candidates, and the pre-reveal ones only). The spread
-between the mechanisms is a lower bound on the full cell's mechanism uncertainty, not an
-interval: each mechanism's own parameter spread is left out here. Writes
-full_cell_mechanisms.json.
+The full cell's intervals (full_cell_uncertainty.py) sample the carbon's mechanism with
+everything else, so they cannot say what each mechanism alone predicts. This does: the same
+cell (SPM, every cycle solved) under each mechanism with a stored fit of the 900 C carbon and
+a physical leave-one-out entry, each with its pseudo-BMA weight (all candidates, and the
+pre-reveal ones only). The spread between the mechanisms is not an interval: each
+mechanism's own parameter spread is left out here. Writes full_cell_mechanisms.json.
 """
 
 from __future__ import annotations
