@@ -107,3 +107,37 @@ def test_broyden_updates_from_a_rough_start_reach_the_root_with_fewer_evaluation
     finite_differences = _AnalyticalProblem()
     damped_gauss_newton(finite_differences, start, [0, 1], short, *_bounds(finite_differences))
     assert broyden.evaluations < finite_differences.evaluations
+
+
+class _LinearOverdetermined(TrialProblem):
+    """Three retentions (long runs), two values, residuals linear in log10: the least-squares
+    minimum is numpy's, and a finite-difference Jacobian is exact."""
+
+    A = 10 * np.array([[3.0, 1.0], [1.0, 2.0], [-1.0, 4.0]])  # a 0.01 step gains ~0.1
+    b = np.array([1.0, -2.0, 0.5])
+
+    def __init__(self):
+        targets = [RetentionTarget(current, 100, 80.0) for current in (100.0, 200.0, 500.0)]
+        parameters = [FitParameter("carbon", "a", 1e-6, 1e6), FitParameter("carbon", "b",
+                                                                           1e-6, 1e6)]
+        super().__init__("cell", parameters, targets,
+                         type("OneWorker", (), {"workers": 1, "exact": False})())
+        self.solved = 0
+
+    def residuals(self, points, subset):
+        self.solved += len(points)
+        return [(self.A @ x - self.b)[subset] for x in points]
+
+
+def test_a_short_last_step_of_an_overdetermined_fit_keeps_the_jacobian_it_measured():
+    problem = _LinearOverdetermined()
+    minimum = np.linalg.lstsq(problem.A, problem.b, rcond=None)[0]
+    start = minimum + np.array([0.01, -0.01])  # one short step from the minimum
+    x, r, jacobian, converged = damped_gauss_newton(problem, start, [0, 1], [0, 1, 2],
+                                                    np.full(2, -6.0), np.full(2, 6.0))
+    assert converged and x == pytest.approx(minimum, abs=1e-4)
+    assert r == pytest.approx(problem.A @ x - problem.b, abs=1e-12)
+    assert jacobian == pytest.approx(problem.A, rel=1e-6)  # linear: the same everywhere
+    # The start and its two neighbours, then the step's point alone: the step gains nothing
+    # further, so its Jacobian is not measured again (that would be two more points).
+    assert problem.solved == 4
