@@ -3,7 +3,8 @@
     python benchmarks/sweep_throughput.py [--points 16] [--cycles 10]
 
 Every configuration runs in a fresh process (no model cache carried over) on the same points;
-the script prints points per second and the ratios side by side.
+the script prints points per second, the ratios side by side and the peak memory (the sweep's
+process, and its largest worker process), and writes ``sweep_throughput.json``.
 """
 
 from __future__ import annotations
@@ -12,9 +13,12 @@ import argparse
 import json
 import subprocess
 import sys
+from pathlib import Path
+
+from kion_sim.output import staged_files
 
 _CHILD = """
-import json, sys, time
+import json, resource, sys, time
 import numpy as np
 from kion_sim.sweeps import SweepSpec, run_sweep
 points, cycles, workers = int(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3])
@@ -27,7 +31,10 @@ start = time.perf_counter()
 table = run_sweep(spec, executor="local" if workers > 1 else "serial", workers=workers,
                   reuse=reuse, show_progress=False)
 failed = int(table["error"].notna().sum())
-print(json.dumps({"seconds": time.perf_counter() - start, "failed": failed}))
+print(json.dumps({"seconds": time.perf_counter() - start, "failed": failed,
+                  "peak_MiB": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+                  "worker_peak_MiB": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+                  / 1024}))
 """
 
 
@@ -49,9 +56,14 @@ def main() -> None:
     base = runs["1 worker, rebuild"]["seconds"]
     for name, run in runs.items():
         print(f"{name:20s} {run['seconds']:7.2f} s  {args.points / run['seconds']:6.2f} points/s  "
-              f"x{base / run['seconds']:5.2f} vs rebuild  ({run['failed']} failed)")
+              f"x{base / run['seconds']:5.2f} vs rebuild  peak {run['peak_MiB']:.0f} MiB "
+              f"(worker {run['worker_peak_MiB']:.0f})  ({run['failed']} failed)")
     one, two = runs["1 worker, reuse"]["seconds"], runs["2 workers, reuse"]["seconds"]
     print(f"2 workers vs 1: x{one / two:.2f} throughput")
+    report = {"points": args.points, "cycles": args.cycles, "runs": runs,
+              "reuse_vs_rebuild": round(base / one, 2), "two_workers_vs_one": round(one / two, 2)}
+    with staged_files(Path(__file__).parent / "results") as files:
+        files.text(json.dumps(report, indent=1) + "\n", "sweep_throughput.json")
 
 
 if __name__ == "__main__":
