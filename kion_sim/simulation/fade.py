@@ -91,7 +91,9 @@ END_OF_LIFE_FRACTION = 0.2
 @dataclass
 class FadeRun:
     """Per-cycle summary of a long run; ``simulated`` marks cycles that were solved, the rest
-    were extrapolated. ``error_estimate_pct`` bounds the capacity error, % of cycle 2's."""
+    were extrapolated. ``error_estimate_pct`` bounds the capacity error, % of cycle 2's.
+    ``simulated_cycles`` counts the solved cycles the summary keeps; ``cycles_solved`` every
+    cycle solved, a rejected jump's discarded landing included (what the run cost)."""
 
     summary: pd.DataFrame
     simulated_cycles: int
@@ -102,6 +104,7 @@ class FadeRun:
     # With stop_at_end_of_life: the last cycle the cell could run, if it ended before the run
     # did (the summary stops there); None if every cycle ran.
     end_of_life_cycle: int | None = None
+    cycles_solved: int | None = None
 
 
 class _CycleStepper:
@@ -123,6 +126,7 @@ class _CycleStepper:
         self._trap: tuple | None = None
         self._trap_max_mol_m3 = next((v for k, v in cell.values.items() if k.startswith(
             "Secondary: Maximum concentration")), None)
+        self.cycles_solved = 0
 
     def _simulation(self, moving) -> tuple[pybamm.Simulation, dict[str, float] | None]:
         """(simulation, inputs): the cache's (if any) or one built for this run alone."""
@@ -234,6 +238,7 @@ class _CycleStepper:
                        f"{len(self.kinds)} steps")
         if problem is not None:
             raise SimulationError(f"fade run stopped: {problem}")
+        self.cycles_solved += 1
         if state is None:  # the K the cell starts with, for the K balance
             self.initial_K_mol = float(solution["Total lithium [mol]"].entries[0])
         steps = []
@@ -270,7 +275,7 @@ def fade_run(cell: CellParameters, current_density_mA_g: float, cycles: int, mod
     """``cycles`` cycles of the cell's standard cycle; fast by default, ``exact`` for brute force.
 
     ``tolerance_pct`` is the largest capacity error (% of the 2nd cycle's) a jump may make
-    (default: 0.5 for a half cell, :data:`FULL_CELL_TOLERANCE_PCT` for a full cell).
+    (default: :data:`HALF_CELL_TOLERANCE_PCT` or :data:`FULL_CELL_TOLERANCE_PCT`).
     ``cycle_protocol``: one cycle's steps in the protocol language, repeated ``cycles`` times
     instead of the standard cycle (e.g. with a ``Rest for 10 h`` step); then
     ``current_density_mA_g`` and the cut-offs are not used.
@@ -292,14 +297,15 @@ def fade_run(cell: CellParameters, current_density_mA_g: float, cycles: int, mod
     stepper = _CycleStepper(cell, cycle_protocol, model, parameter_updates, model_cache, moving)
     rows: list[dict] = []  # extended in place by the solves below: kept if the cell gives out
     try:
-        return _fade(stepper, cell, rows, cycles, exact, tolerance_pct, stop_at_end_of_life)
+        run = _fade(stepper, cell, rows, cycles, exact, tolerance_pct, stop_at_end_of_life)
     except SimulationError as error:
-        ended = _end_of_life(rows, _could_not_run(error))
-        if ended is None:
+        run = _end_of_life(rows, _could_not_run(error))
+        if run is None:
             raise
         if not stop_at_end_of_life:
-            raise SimulationError(f"{error} (end of life: {ended.method})") from error
-        return ended
+            raise SimulationError(f"{error} (end of life: {run.method})") from error
+    run.cycles_solved = stepper.cycles_solved
+    return run
 
 
 def _end_of_life(rows: list[dict], reason: Callable[[int, float], str]) -> FadeRun | None:

@@ -36,8 +36,9 @@ def test_fast_path_matches_brute_force_after_500_cycles(cell_name, current, dire
     # Two solved cycles a jump. Both cells at the 0.1 % tolerance: the half cell under the
     # linear-in-time default solves 21 (66 before a jump's lag was read on the drifting states
     # and a half cell's trap filling held, 2026-12-02), the full cell with its 8 first cycles
-    # 111 (124 before).
-    assert fast.simulated_cycles < 500 / (6 if cell.is_half_cell else 4)
+    # 111 (124 before). The bound is on every cycle solved, a rejected jump's discarded
+    # landing included: what the run costs, not only what it keeps.
+    assert fast.simulated_cycles <= fast.cycles_solved < 500 / (6 if cell.is_half_cell else 4)
     exact_retention = capacity_retention(exact, 2, direction)
     fast_retention = capacity_retention(fast.summary, 2, direction)
     assert len(fast_retention) == 500
@@ -58,7 +59,7 @@ def test_fast_path_matches_brute_force_for_other_mechanisms_and_models(
     cell = cell_parameters("soft_carbon_half_cell", mechanism)
     exact = brute_force_summary(cell, current, cycles, model)
     fast = fade_run(cell, current, cycles, model)
-    assert fast.simulated_cycles < cycles / 2
+    assert fast.simulated_cycles <= fast.cycles_solved < cycles / 2
     exact_retention = capacity_retention(exact, 2, "charge")
     fast_retention = capacity_retention(fast.summary, 2, "charge")
     assert fast_retention.iloc[-1] == pytest.approx(exact_retention.iloc[-1],
@@ -82,7 +83,7 @@ def test_fast_path_with_a_rest_in_every_cycle_matches_brute_force():
     cycle = "Discharge at 500 mA/g until 0.01 V; Rest for 10 h; Charge at 500 mA/g until 1.5 V"
     exact = brute_force_summary(cell, 500, 20, cycle_protocol=cycle)
     fast = fade_run(cell, 500, 20, cycle_protocol=cycle)
-    assert fast.simulated_cycles < 20
+    assert fast.simulated_cycles <= fast.cycles_solved < 20
     exact_retention = capacity_retention(exact, 2, "charge")
     fast_retention = capacity_retention(fast.summary, 2, "charge")
     assert fast_retention.iloc[-1] == pytest.approx(exact_retention.iloc[-1],
