@@ -48,7 +48,7 @@ def simulate_row(row: ReportedRow, model: str = "SPM", exact: bool = False):
     summary = run.summary
     summary["retention_pct"] = capacity_retention(summary, 2, CAPACITY_DIRECTION)
     summary.attrs.update(method=run.method, error_estimate_pct=run.error_estimate_pct,
-                         simulated_cycles=run.simulated_cycles)
+                         simulated_cycles=run.simulated_cycles, cycles_solved=run.cycles_solved)
     return summary
 
 
@@ -82,6 +82,7 @@ def run_table_s1(model: str = "SPM", show_progress: bool = True,
             "mechanism": cell_parameters(row.cell).mechanism.name,
             "method": summary.attrs["method"],
             "fast_path_error_estimate_pct": round(summary.attrs["error_estimate_pct"], 2),
-            "simulated_cycles": summary.attrs["simulated_cycles"],
+            "simulated_cycles": summary.attrs["simulated_cycles"],  # solved and kept
+            "cycles_solved": summary.attrs.get("cycles_solved"),  # a rejected jump's too
         })
     return TableS1Result(pd.DataFrame(rows), curves, time.perf_counter() - started)
