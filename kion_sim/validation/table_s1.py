@@ -83,6 +83,6 @@ def run_table_s1(model: str = "SPM", show_progress: bool = True,
             "method": summary.attrs["method"],
             "fast_path_error_estimate_pct": round(summary.attrs["error_estimate_pct"], 2),
             "simulated_cycles": summary.attrs["simulated_cycles"],  # solved and kept
-            "cycles_solved": summary.attrs.get("cycles_solved"),  # a rejected jump's too
+            "cycles_solved": summary.attrs["cycles_solved"],  # a rejected jump's too
         })
     return TableS1Result(pd.DataFrame(rows), curves, time.perf_counter() - started)
