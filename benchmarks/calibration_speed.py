@@ -47,7 +47,17 @@ seconds = time.perf_counter() - start
 _, targets, _ = calibration_plan(cell, mechanism)
 simulated = dict(zip(result.residuals["target"], result.residuals["simulated"]))
 chi_square = sum(((simulated[t.label] - t.measured) / t.sigma) ** 2 for t in targets)
+# How far the least-squares minimum still lies, per value in its own 1-sigma, as the fit's
+# Jacobian sees it (the Gauss-Newton step left): the distance to "the optimum" itself, where
+# two fits' optima differ also by each one's own remainder.
+import numpy as np
+r = np.array([(simulated[t.label] - t.measured) / t.sigma for t in targets])
+jacobian = result.sensitivity.loc[[t.label for t in targets]].to_numpy()
+step = np.linalg.lstsq(jacobian, -r, rcond=None)[0]
+sigma = np.sqrt(np.diag(np.linalg.inv(jacobian.T @ jacobian)))
+to_minimum = dict(zip(result.sensitivity.columns, (abs(step) / sigma).tolist()))
 print(json.dumps({"seconds": seconds, "fitted": result.fitted, "chi_square": chi_square,
+                  "to_minimum_in_sigma": to_minimum,
                   "uncertainty_factor": result.uncertainty_factor,
                   "evaluations": result.evaluations, "message": str(result.message),
                   "models": getattr(result, "models", None),
@@ -174,6 +184,12 @@ def main() -> None:
                                          for k, v in optima.items()},
               "old_chi_square": round(old["chi_square"], 3),
               "new_chi_square": round(new["chi_square"], 3),
+              "old_to_minimum_in_sigma": {k: round(v, 3) for k, v in
+                                          old["to_minimum_in_sigma"].items()},
+              "new_to_minimum_in_sigma": {k: round(v, 3) for k, v in
+                                          new["to_minimum_in_sigma"].items()},
+              "new_at_the_minimum_within_0.1_sigma": all(
+                  v <= 0.1 for v in new["to_minimum_in_sigma"].values()),
               "old_evaluations": old["evaluations"], "new_evaluations": new["evaluations"],
               "new_message": new["message"]}
     if args.baseline_source:
@@ -203,7 +219,9 @@ def main() -> None:
           f"{report['old_chi_square']}, staged {report['new_chi_square']}")
     for key, value in optima.items():
         print(f"  {key}: {value['old']:.4g} vs {value['new']:.4g} "
-              f"({value['apart_in_sigma']:.2f} sigma apart)")
+              f"({value['apart_in_sigma']:.2f} sigma apart; the least-squares minimum "
+              f"{old['to_minimum_in_sigma'][key]:.2f} and "
+              f"{new['to_minimum_in_sigma'][key]:.2f} sigma away)")
     if args.baseline_source:
         print(f"before the staged fit ({args.baseline_source}): {report['baseline_seconds']} s, "
               f"x{report['baseline_ratio']:.2f} the staged fit's time")

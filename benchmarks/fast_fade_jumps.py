@@ -2,14 +2,15 @@
 force, each run in a fresh process.
 
     python benchmarks/fast_fade_jumps.py [--model DFN] [--cycles 500]
-        [--settings 1/6,3,3,0.1 1/3,3,3,0.1 ...]
+        [--settings 1/6,3,3,0.1,one 1/6,3,3,0.1,two ...]
 
 Each setting is ``longest jump as a share of the run, first jump, growth per good jump,
-tolerance %`` (``kion_sim.simulation.fade``'s ``_MAX_JUMP_SHARE``, ``_FIRST_JUMP``,
-``_MAX_GROWTH`` and the tolerance). The soft carbon half cell at 500 mA/g; the brute force is
-``fade_run(..., exact=True)``, run once. Prints, per setting: seconds, cycles solved (every
-solve) and kept, the retention's error against the brute force (points of cycle 2's charge
-capacity, at the last cycle and the largest) and the run's reported bound;
+tolerance %, landings`` (``kion_sim.simulation.fade``'s ``_ONE_CYCLE_MAX_JUMP_SHARE`` or
+``_MAX_JUMP_SHARE``, ``_FIRST_JUMP``, ``_MAX_GROWTH``, the tolerance, and "one" or "two"
+solved cycles a landing: ``ONE_CYCLE_LANDINGS``). The soft carbon half cell at 500 mA/g;
+the brute force is ``fade_run(..., exact=True)``, run once. Prints, per setting: seconds,
+cycles solved (every solve) and kept, the retention's error against the brute force (points
+of cycle 2's charge capacity, at the last cycle and the largest) and the run's reported bound;
 writes ``fast_fade_jumps.json``.
 """
 
@@ -30,8 +31,9 @@ import kion_sim
 import kion_sim.simulation.fade as fade
 from kion_sim.analysis import capacity_retention
 model, cycles, exact = sys.argv[1], int(sys.argv[2]), sys.argv[3] == "exact"
-share, first, growth, tolerance = sys.argv[4:8]
-fade._MAX_JUMP_SHARE, fade._FIRST_JUMP = float(share), int(first)
+share, first, growth, tolerance, landings = sys.argv[4:9]
+fade._MAX_JUMP_SHARE = fade._ONE_CYCLE_MAX_JUMP_SHARE = float(share)
+fade._FIRST_JUMP, fade.ONE_CYCLE_LANDINGS = int(first), landings == "one"
 fade._MAX_GROWTH = float(growth)
 cell = kion_sim.cell_parameters("soft_carbon_half_cell")
 start = time.perf_counter()
@@ -43,14 +45,16 @@ print(json.dumps({"seconds": time.perf_counter() - start, "solved": run.cycles_s
                   "retention": capacity_retention(run.summary, 2, "charge").tolist()}))
 """
 
-DEFAULT_SETTINGS = ["1/6,3,3,0.1", "1/4,3,3,0.1", "1/3,3,3,0.1", "1/6,6,3,0.1",
-                    "1/4,6,4,0.1", "1/6,3,3,0.2", "1/4,3,3,0.2"]
+DEFAULT_SETTINGS = ["1/6,3,3,0.1,one", "1/4,3,3,0.1,one", "1/3,3,3,0.1,one",
+                    "1/6,3,3,0.2,one", "1/6,3,3,0.1,two", "1/3,3,3,0.1,two"]
 
 
 def _run(model: str, cycles: int, exact: bool, setting: str) -> dict:
-    share, first, growth, tolerance = setting.split(",")
+    share, first, growth, tolerance, landings = setting.split(",")
+    if landings not in ("one", "two"):
+        raise SystemExit(f"a setting's landings are 'one' or 'two', got {landings!r}")
     arguments = [model, str(cycles), "exact" if exact else "fast",
-                 str(float(Fraction(share))), first, growth, tolerance]
+                 str(float(Fraction(share))), first, growth, tolerance, landings]
     output = subprocess.run([sys.executable, "-c", _CHILD, *arguments], capture_output=True,
                             text=True, check=True)
     return json.loads(output.stdout.strip().splitlines()[-1])

@@ -3,7 +3,12 @@
 import numpy as np
 import pytest
 
-from kion_sim.simulation.fade import _interpolated, _shifted, _step_slopes
+from kion_sim.simulation.fade import (
+    _interpolated,
+    _shifted,
+    _slope_parabola_integral,
+    _step_slopes,
+)
 
 
 def _steps(cycle: int):
@@ -48,3 +53,25 @@ def test_a_capacity_shift_moves_every_step_by_its_share():
     moved = _shifted(after, -0.5 * slopes)  # half way back to cycle 10
     assert [kind for kind, _, _ in moved] == ["discharge", "charge"]
     assert moved[1][1] == pytest.approx((before[1][1] + after[1][1]) / 2)
+
+
+@pytest.mark.parametrize("previous_at", [2.5, 6.5, None])
+def test_the_corrector_adds_the_integral_of_the_slopes_parabola_less_the_line(previous_at):
+    # A slope that is exactly quadratic in the cycle: measured at previous_at and n - 1/2
+    # (what the jump extrapolated along a line), and at the landing, n + jump + 1/2. Reference:
+    # numpy's polynomial integral of the parabola through the three, less the line the jump
+    # assumed (a constant if there was no earlier slope).
+    n, jump = 9, 27
+    slope = np.poly1d([3e-4, -2e-2, 1.0])
+    if previous_at is None:  # the jump held the one slope; the corrector's is the line on
+        assumed = np.poly1d([slope(n - 0.5)])
+        slope = np.poly1d(np.polyfit([n - 0.5, n + jump + 0.5],
+                                     slope([n - 0.5, n + jump + 0.5]), 1))
+    else:
+        assumed = np.poly1d(np.polyfit([previous_at, n - 0.5],
+                                       slope([previous_at, n - 0.5]), 1))
+    miss = np.array([slope(n + jump + 0.5) - assumed(n + jump + 0.5)])
+    difference = np.polyint(slope - assumed)
+    expected = difference(n + jump) - difference(n)
+    found = _slope_parabola_integral(miss, jump, n, previous_at)
+    assert found[0] == pytest.approx(expected, rel=1e-9)
