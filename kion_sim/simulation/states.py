@@ -102,6 +102,17 @@ def _sei_volume_grown(solution, slot: str, values, initial_area_m_1: float) -> f
 
 def _k_balance_error(solution, cell: CellParameters, initial_K_mol: float | None) -> float:
     """(K held + K lost to side reactions - K the metal supplied) / K at the start - 1."""
+    balance = k_balance_mol(solution, cell)
+    if balance is None:
+        return float("nan")
+    start = balance[0] if initial_K_mol is None else initial_K_mol
+    return float(balance[-1] / start - 1)
+
+
+def k_balance_mol(solution, cell: CellParameters) -> np.ndarray | None:
+    """K held + K lost to side reactions - K the metal supplied (a half cell's), mol, at each
+    of ``solution``'s times: constant where K is conserved. None if the model has no such
+    variables."""
     held = _first(solution, ["Total lithium [mol]"])
     lost = _first(solution, ["Total lithium lost to side reactions [mol]"])
     for electrode in ("negative", "positive"):  # K locked in material that was lost
@@ -111,8 +122,7 @@ def _k_balance_error(solution, cell: CellParameters, initial_K_mol: float | None
             lost = lost + locked
     charge = _first(solution, ["Discharge capacity [A.h]"])
     if held is None or lost is None or charge is None:
-        return float("nan")
+        return None
     # In a half cell, discharge drives K from the metal into the working electrode.
     supplied = charge * 3600 / FARADAY_C_MOL if cell.is_half_cell else 0 * charge
-    start = held[0] + lost[0] - supplied[0] if initial_K_mol is None else initial_K_mol
-    return float((held[-1] + lost[-1] - supplied[-1]) / start - 1)
+    return held + lost - supplied

@@ -48,6 +48,9 @@ def test_every_calibrated_mechanism_conserves_k_over_100_cycles(mechanism):
     cell = cell_parameters("soft_carbon_half_cell", mechanism)
     run = fade_run(cell, 100, 100, "SPM")
     states = degradation_states(run.end_state, cell, run.initial_K_mol)
+    # Against the K the cell started with. The half cell's one-cycle landings set the metal's
+    # charge counter to hold the K of the cycle they jump from, so this checks the solved
+    # cycles and that repair (without it, 15 % was lost in 100 cycles).
     assert abs(states["K_balance_error"]) < 5e-3
     # each grows its film only where it declares one
     grows_on_metal = mechanism == "k_metal_interphase"

@@ -33,7 +33,7 @@ def test_fast_path_matches_brute_force_after_500_cycles(cell_name, current, dire
     cell = cell_parameters(cell_name)
     exact = brute_force_summary(cell, current, 500)
     fast = fade_run(cell, current, 500)
-    # Both cells at the 0.1 % tolerance. The half cell lands on one solved cycle: 12 under
+    # Both cells at the 0.1 % tolerance. The half cell lands on one solved cycle: 10 under
     # the linear-in-time default (21 on two-cycle landings, 66 before a jump's lag was read on
     # the drifting states and a half cell's trap filling held; 2026-12-03). The full cell
     # lands on two, with its 8 first cycles 111 kept. The bound is on every cycle solved, a
