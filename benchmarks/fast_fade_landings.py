@@ -55,7 +55,7 @@ def _probe_landings(cell, cycles: int, model: str) -> tuple[list[dict], object]:
     # Re-solved once the run is over, so the probe cannot move the run it probes.
     for landing in landings:
         stepper, carrier, corrected = landing.pop("_re_solve")
-        _, steps = stepper(fade._with_state(carrier, corrected))
+        _, steps = stepper(stepper.carrying(carrier, corrected))
         landing["re_solved_mAh_g"] = fade._last_current_step(steps)
     return landings, run
 

@@ -237,6 +237,21 @@ class _CycleStepper:
         y_next[index] += (after - before) * FARADAY_C_MOL / 3600 / scale
         return y_next
 
+    @staticmethod
+    def carrying(state, y: np.ndarray):
+        """A fresh end-of-cycle solution of ``state``'s model carrying the vector ``y``.
+
+        Fresh, not ``state`` with its vector overwritten: PyBaMM keeps what it read of a
+        solution (its last state among them), and on a cached model with inputs a second
+        solve from the same overwritten ``state`` started where the first had (a rejected
+        jump's retry landed on the rejected landing; 2026-12-03).
+        """
+        shape = state.all_ys[-1][:, -1:].shape
+        return pybamm.Solution([state.all_ts[-1][-1:]],
+                               [np.asarray(y, dtype=float).reshape(shape)],
+                               state.all_models[-1:], state.all_inputs[-1:],
+                               termination=state.termination)
+
     def _trap_states(self) -> tuple[np.ndarray, float | None]:
         """Indices of the trap sites' filling, and full in the scaled units PyBaMM solves it in."""
         for variable, index in self._states(_TRAP_FILLING):
@@ -301,16 +316,6 @@ class _CycleStepper:
 def _rows(cycle: int, steps) -> list[dict]:
     return [{"cycle": cycle, "step": i, "kind": kind, "capacity_mAh_g": q, "energy_mWh_g": e}
             for i, (kind, q, e) in enumerate(steps, start=1)]
-
-
-def _with_state(state, y: np.ndarray):
-    """``state`` (an end-of-cycle solution) carrying the vector ``y``.
-
-    PyBaMM's copy shares the state array, so this writes into ``state`` itself: callers put
-    the true end state back (``_with_state(state, y_now)``) before solving from it again.
-    """
-    state.all_ys[0][:] = y.reshape(state.all_ys[0].shape)
-    return state
 
 
 def fade_run(cell: CellParameters, current_density_mA_g: float, cycles: int, model: str = "SPM",
@@ -457,7 +462,7 @@ def _extrapolate(stepper, state, rows, ends, n, cycles, tolerance_pct,
                 jump = max(2, jump // 2)  # overshot into a state the cell cannot hold
                 continue
             start = stepper.bounded(y_now, y_now + pending)
-            state, steps = stepper(_with_state(state, start))  # no room to jump: one cycle
+            state, steps = stepper(stepper.carrying(state, start))  # no room to jump: one cycle
             n, simulated, pending = n + 1, simulated + 1, np.zeros_like(slope)
             rows += _rows(n, steps)
             ends[n], corner = (_vector(state), steps), n - 1
@@ -487,7 +492,7 @@ def _extrapolate(stepper, state, rows, ends, n, cycles, tolerance_pct,
         state, n, slope, pending, corner = after_2, last, next_slope, correction, n
         growth = math.sqrt(tolerance_pct / error_pct) if error_pct > 0 else _MAX_GROWTH
         jump = min(longest, max(2, int(jump * min(_MAX_GROWTH, growth))))
-    _with_state(state, stepper.bounded(ends[n][0], ends[n][0] + pending))  # corrected end
+    state = stepper.carrying(state, stepper.bounded(ends[n][0], ends[n][0] + pending))  # corrected
     summary = cycle_summary(pd.DataFrame(rows))
     return FadeRun(summary[summary["cycle"] <= cycles].reset_index(drop=True), simulated,
                    REPORTED_ERROR_FACTOR * total_error + shape_error, "extrapolated", state,
@@ -538,7 +543,7 @@ def _extrapolate_one_cycle(stepper, state, rows, ends, n, cycles, tolerance_pct,
         move[fast] = 0.0
         start = stepper.conserving(state, y_now, stepper.bounded(y_now, y_now + pending + move))
         try:
-            after, steps = stepper(_with_state(state, start))
+            after, steps = stepper(stepper.carrying(state, start))
         except SimulationError:
             if jump:
                 jump //= 2  # overshot into a state the cell cannot hold
@@ -580,7 +585,7 @@ def _extrapolate_one_cycle(stepper, state, rows, ends, n, cycles, tolerance_pct,
         jump = min(longest, max(1, int(max(jump, 1) * min(_MAX_GROWTH, growth))))
     end = stepper.conserving(state, ends[n][0], stepper.bounded(ends[n][0],
                                                                  ends[n][0] + pending))
-    _with_state(state, end)  # the corrected end
+    state = stepper.carrying(state, end)  # the corrected end
     summary = cycle_summary(pd.DataFrame(rows))
     return FadeRun(summary[summary["cycle"] <= cycles].reset_index(drop=True), simulated,
                    REPORTED_ERROR_FACTOR * total_error + shape_error, "extrapolated", state,
@@ -642,7 +647,7 @@ def _shifted(steps, shift: np.ndarray) -> list[tuple[str, float, float]]:
 def _land(stepper, state, y_now, y_landing):
     """The two cycles solved from the landing ``y_landing``; None if it cannot be solved."""
     try:
-        after_1, steps_1 = stepper(_with_state(state, stepper.bounded(y_now, y_landing)))
+        after_1, steps_1 = stepper(stepper.carrying(state, stepper.bounded(y_now, y_landing)))
         after_2, steps_2 = stepper(after_1)
     except SimulationError:
         return None
