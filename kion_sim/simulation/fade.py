@@ -50,11 +50,13 @@ from kion_sim.simulation.states import k_balance_mol
 # Runs at least this long take the fast path by default (table-s1, fitting, sweeps).
 FAST_FADE_FROM_CYCLES = 10
 _MAX_GROWTH = 3.0  # a jump at most triples after a good one
-# A jump spans at most this share of the run. Its error estimate is the corrector's at the
-# landing; the skipped cycles lie on a parabola whose sag it does not see: with the trap sites
-# held in a half cell, 500 cycles at 500 mA/g landed in 15 solved cycles, 0.09 points from
-# brute force at the end but 0.40 at cycle 318 (estimate 0.29); with jumps of at most 83,
-# 21 solved, 0.16 and 0.19 (estimate 0.27). 2026-12-02.
+# A two-cycle landing's jump (a full cell's; a half cell's before 2026-12-03) spans at most
+# this share of the run. With the trap sites held in a half cell, 500 cycles at 500 mA/g landed
+# in 15 solved cycles, 0.09 points from brute force at the end but 0.40 at cycle 318 (estimate
+# 0.29); with jumps of at most 83, 21 solved, 0.16 and 0.19 (estimate 0.27; 2026-12-02). Not
+# the skipped cycles' parabola (through the brute force's capacities it errs 0.05): the landing
+# at cycle 313, whose capacities the corrector's share along the path moved 0.64 mAh/g where
+# its whole move, re-solved, moves them 1.56 (benchmarks/fast_fade_landings.py, 2026-12-03).
 _MAX_JUMP_SHARE = 1 / 6
 _FIRST_JUMP = 3  # cycles 3 to 6: the slope still changes fast
 # Cycles solved before the first jump. A full cell's trap sites go on filling with the
@@ -595,9 +597,9 @@ def _extrapolate_one_cycle(stepper, state, rows, ends, n, cycles, tolerance_pct,
 def _slope_parabola_integral(miss: np.ndarray, jump: int, n: int,
                              previous_at: float | None) -> np.ndarray:
     """What the slope's miss at the landing adds to the integral over cycles n to n + jump:
-    the slope taken as a parabola through the two slopes the jump assumed (at n - 1/2 and
-    ``previous_at``; a straight line if there was one) and the landed one (at
-    n + jump + 1/2), less the line the jump followed."""
+    the parabola through the two slopes the jump's line went through (at ``previous_at`` and
+    n - 1/2) and the landed one (at n + jump + 1/2), less that line. With no slope before
+    n - 1/2 the jump held it, and the corrector's slope is the line on to the landed one."""
     if previous_at is None:  # the line through the slope at n - 1/2 and the landed one
         return miss * jump / 2
     a, b, t3 = n - previous_at, 0.5, jump + 0.5  # from cycle n: the slopes' distances
