@@ -217,9 +217,7 @@ class _CycleStepper:
     def net_K_mol(self, template, y: np.ndarray) -> float | None:
         """K held + K lost - K the metal supplied (mol) in the end-of-cycle state ``y``, read
         through a solution of ``template``'s model (None if the model has no such variables)."""
-        fresh = pybamm.Solution([template.all_ts[0][-1:]], [y.reshape(-1, 1)],
-                                template.all_models[0], template.all_inputs[0])
-        balance = k_balance_mol(fresh, self._build[0])
+        balance = k_balance_mol(self.carrying(template, y), self._build[0])
         return None if balance is None else float(balance[-1])
 
     def conserving(self, template, y_now: np.ndarray, y_next: np.ndarray) -> np.ndarray:
