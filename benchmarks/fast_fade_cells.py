@@ -23,6 +23,7 @@ from pathlib import Path
 import numpy as np
 
 import kion_sim.simulation.fade as fade
+from kion_sim.analysis import capacity_retention
 from kion_sim.output import staged_files
 from kion_sim.parameters.assemble import build_cell_parameters
 
@@ -44,19 +45,14 @@ DEFAULT_CASES = [
 ]
 
 
-def _retention(summary) -> np.ndarray:
-    charge = summary["charge_capacity_mAh_g"].to_numpy()
-    return 100 * charge / charge[1]
-
-
 def _case(text: str) -> dict:
     cell_name, mechanism, model, current, cycles = text.split(":")
     cell = build_cell_parameters(cell_name, mechanism=None if mechanism == "default"
                                  else mechanism)
     current, cycles = float(current), int(cycles)
     start = time.perf_counter()
-    exact = _retention(fade.fade_run(cell, current, cycles, model=model, exact=True,
-                                     stop_at_end_of_life=True).summary)
+    exact = capacity_retention(fade.fade_run(cell, current, cycles, model=model, exact=True,
+                                             stop_at_end_of_life=True).summary).to_numpy()
     found = {"case": text, "brute_seconds": round(time.perf_counter() - start, 1),
              "brute_cycles": len(exact)}
     for landings, one in (("one", True), ("two", False)):
@@ -64,7 +60,7 @@ def _case(text: str) -> dict:
         start = time.perf_counter()
         run = fade.fade_run(cell, current, cycles, model=model, stop_at_end_of_life=True)
         seconds = time.perf_counter() - start
-        fast = _retention(run.summary)
+        fast = capacity_retention(run.summary).to_numpy()
         both = min(len(fast), len(exact))
         error = fast[:both] - exact[:both]
         found[landings] = {"seconds": round(seconds, 2), "solved": run.cycles_solved,
