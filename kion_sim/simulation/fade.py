@@ -10,9 +10,10 @@ its K metal and cut-offs set the concentrations afresh every cycle, so the one c
 from the landing both settles them and measures the slow states' slope (SEI, lost material),
 which a second-order predictor and corrector over the last three slopes carry (see
 :func:`_extrapolate_one_cycle`). Each jump's error is estimated from its corrector and a jump
-whose estimate exceeds the tolerance is redone shorter. Every state moves linearly in the
-solved ones, so K conservation survives. Skipped cycles are interpolated by a parabola through
-three solved ones.
+whose estimate exceeds the tolerance is redone shorter. A full cell's states move linearly in
+the solved ones, so K conservation survives; a half cell's landings move the slow states by
+their own rule and set the K metal's charge counter to hold the K of the cycle jumped from.
+Skipped cycles are interpolated by a parabola through three solved ones.
 """
 
 from __future__ import annotations
